@@ -1,0 +1,397 @@
+"""Tests for the synthetic department export generator (crm_golden.generate)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pandas as pd
+import phonenumbers
+import pytest
+import yaml
+
+from crm_golden.generate import (
+    FILES,
+    SOURCES,
+    _landline,
+    _mobile,
+    generate,
+    mexican_rfc,
+    render_phone,
+    russian_inn,
+    spanish_dni,
+    spanish_nie,
+    write_source_rules,
+)
+from crm_golden.synth.text import feminine_surname, patronymic, strip_accents, transliterate
+
+ALL_FILES = [*FILES.values(), "truth.csv"]
+DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("small")
+    return out, generate(200, out, seed=7)
+
+
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("medium")
+    return out, generate(1500, out, seed=3)
+
+
+def _read_source(out: Path, source: str) -> pd.DataFrame:
+    """Read an export exactly as its written source rules describe it."""
+    rules = yaml.safe_load((out / "rules" / "sources" / f"{source}.yaml").read_text("utf-8"))
+    path = (out / "rules" / "sources" / rules["path"]).resolve()
+    if rules["format"] == "jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    return pd.read_csv(path, sep=rules["csv"]["delimiter"], encoding=rules["csv"]["encoding"],
+                       quotechar=rules["csv"]["quotechar"], dtype=str, keep_default_na=False)
+
+
+def _truth(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "truth.csv", dtype=str, keep_default_na=False)
+
+
+# ----------------------------------------------------------------- determinism
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    counts_a = generate(200, a, seed=11)
+    counts_b = generate(200, b, seed=11)
+    generate(200, c, seed=12)
+    assert counts_a == counts_b
+    for name in ALL_FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    for source in SOURCES:
+        rel = Path("rules/sources") / f"{source}.yaml"
+        assert (a / rel).read_bytes() == (b / rel).read_bytes()
+    assert any((a / n).read_bytes() != (c / n).read_bytes() for n in ALL_FILES)
+    assert (a / "marketing.csv").read_bytes() != (c / "marketing.csv").read_bytes()
+
+
+def test_counts_match_files_and_mean_records_per_customer(medium: tuple[Path, dict]) -> None:
+    out, counts = medium
+    assert counts["customers"] == 1500
+    truth = _truth(out)
+    assert counts["truth.csv"] == len(truth)
+    for source in SOURCES:
+        assert counts[FILES[source]] == len(_read_source(out, source))
+    assert truth["entity_id"].nunique() == 1500  # every customer appears somewhere
+    per_customer = len(truth) / 1500
+    assert 1.9 <= per_customer <= 2.6
+    sources_per_entity = truth.groupby("entity_id")["source"].nunique()
+    assert sources_per_entity.min() >= 1 and sources_per_entity.max() <= 4
+    assert (sources_per_entity >= 3).sum() > 100
+
+
+# ----------------------------------------------------------------- truth coverage
+def test_truth_covers_every_row_exactly_once(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    truth = _truth(out)
+    assert not truth.duplicated(["source", "source_record_id"]).any()
+    assert set(truth["source"]) == set(SOURCES)
+    id_columns = {"marketing": "lead_id", "sales": "contact_id", "support": "ticket_user_id",
+                  "finance": "account_no"}
+    for source in SOURCES:
+        df = _read_source(out, source)
+        ids = df[id_columns[source]].astype(str).tolist()
+        assert len(ids) == len(set(ids)), f"{source} ids not unique"
+        expected = sorted(truth.loc[truth["source"] == source, "source_record_id"])
+        assert sorted(ids) == expected
+
+
+# ----------------------------------------------------------------- encodings and formats
+def test_marketing_has_bom_semicolons_and_day_first_dates(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    raw = (out / "marketing.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    header = text.splitlines()[0].split(";")
+    assert header[:3] == ["lead_id", "nombre_completo", "email"]
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    days = [int(r["fecha_alta"].split("/")[0]) for r in rows]
+    assert max(days) > 12  # day first
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", r["fecha_alta"]) for r in rows)
+    assert any(re.search("[А-я]", r["nombre_completo"]) for r in rows)  # Cyrillic kept in UTF-8
+
+
+def test_sales_is_cp1252_without_cyrillic_and_us_dates(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    raw = (out / "sales.csv").read_bytes()
+    text = raw.decode("cp1252")  # strict: undefined bytes would raise
+    assert not re.search("[\u0400-\u04ff]", text)
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=","))
+    months = [int(r["last_purchase"][:2]) for r in rows if r["last_purchase"]]
+    assert months and max(months) <= 12
+    totals = [float(r["purchases_total"]) for r in rows]  # dot decimal
+    assert all(t >= 0 for t in totals)
+    assert any(r["phone_ok"] in ("Y", "N") for r in rows)
+
+
+def test_finance_is_cp1251_upper_unaccented_with_decimal_comma(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    raw = (out / "finance.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # really a legacy single-byte file with Cyrillic
+    text = raw.decode("cp1251")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert any(re.search("[А-Я]", r["legal_name"]) for r in rows)
+    for r in rows:
+        name = r["legal_name"]
+        assert not any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", name)
+                       if ord(ch) < 0x400 and ch not in "\u0306\u0308")
+        surname = name.split(",")[0]
+        assert surname == surname.upper()
+        assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d\d", r["balance"]), r["balance"]
+        assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", r["last_payment"])
+
+
+def test_support_is_valid_jsonl(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    lines = (out / "support.jsonl").read_text("utf-8").splitlines()
+    keys = {"ticket_user_id", "name", "email", "phone", "open_tickets", "satisfaction",
+            "last_ticket", "preferred_channel"}
+    for line in lines:
+        rec = json.loads(line)
+        assert set(rec) == keys
+        assert isinstance(rec["ticket_user_id"], int)
+        assert rec["satisfaction"] is None or 1 <= rec["satisfaction"] <= 5
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", rec["last_ticket"])
+
+
+# ----------------------------------------------------------------- source rules
+def test_source_rules_parse_and_name_existing_files_and_columns(small: tuple[Path, dict]) -> None:
+    out, _ = small
+    for source in SOURCES:
+        yaml_path = out / "rules" / "sources" / f"{source}.yaml"
+        rules = yaml.safe_load(yaml_path.read_text("utf-8"))
+        assert rules["name"] == source
+        assert rules["path"] == f"../../{FILES[source]}"
+        assert (yaml_path.parent / rules["path"]).resolve() == (out / FILES[source]).resolve()
+        df = _read_source(out, source)
+        assert rules["id_column"] in df.columns
+        for field, column in rules["columns"].items():
+            assert field in {"full_name", "given_name", "family_name", "email", "phone",
+                             "phone_2", "company", "street", "city", "postal_code", "region",
+                             "country", "date_of_birth", "tax_id"}
+            for col in [column] if isinstance(column, str) else column:
+                assert col in df.columns, (source, col)
+        for attr, spec in rules["attributes"].items():
+            assert spec["column"] in df.columns, (source, attr)
+        assert isinstance(rules["trust"], int)
+    repo_rules = Path(__file__).resolve().parents[1] / "rules"
+    for top in sorted(repo_rules.glob("*.yaml")):  # run-ready: shared rules copied alongside
+        assert (out / "rules" / top.name).read_bytes() == top.read_bytes()
+
+
+def test_rules_can_target_another_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "samples"
+    data.mkdir(parents=True)
+    written = write_source_rules(data, tmp_path / "rules" / "sources")
+    assert len(written) == 4
+    rules = yaml.safe_load(written[0].read_text("utf-8"))
+    assert rules["path"] == "../../data/samples/marketing.csv"
+
+
+# ----------------------------------------------------------------- hard cases
+def _norm_name(text: str) -> str:
+    text = strip_accents(text).lower().replace(",", " ")
+    return " ".join(sorted(text.split()))
+
+
+def test_namesakes_with_different_entities_exist(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    truth = _truth(out).set_index(["source", "source_record_id"])["entity_id"]
+    sales = _read_source(out, "sales")
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for rid, first, last in zip(sales["contact_id"], sales["first_name"], sales["last_name"],
+                                strict=True):
+        if first and last:
+            by_name[_norm_name(f"{first} {last}")].add(truth[("sales", rid)])
+    namesakes = [n for n, ents in by_name.items() if len(ents) >= 2]
+    assert len(namesakes) >= 10
+
+
+def _phone_key(text: object) -> str:
+    digits = re.sub(r"\D", "", str(text or ""))
+    return digits[-9:] if len(digits) >= 9 else ""
+
+
+def test_shared_landlines_and_emails_between_entities(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    truth = _truth(out).set_index(["source", "source_record_id"])["entity_id"]
+    phones: dict[str, set[str]] = defaultdict(set)
+    emails: dict[str, set[str]] = defaultdict(set)
+    sales = _read_source(out, "sales")
+    for rid, land, mail in zip(sales["contact_id"], sales["landline"], sales["email"],
+                               strict=True):
+        if _phone_key(land):
+            phones[_phone_key(land)].add(truth[("sales", rid)])
+        if mail:
+            emails[mail.strip().lower()].add(truth[("sales", rid)])
+    marketing = _read_source(out, "marketing")
+    for rid, tel, mail in zip(marketing["lead_id"], marketing["telefono"], marketing["email"],
+                              strict=True):
+        if _phone_key(tel):
+            phones[_phone_key(tel)].add(truth[("marketing", rid)])
+        if mail:
+            emails[mail.strip().lower()].add(truth[("marketing", rid)])
+    shared_phones = [k for k, v in phones.items() if len(v) >= 2]
+    assert len(shared_phones) >= 5
+    shared_mail = [k for k, v in emails.items() if len(v) >= 2]
+    assert any(k.split("@")[0] in ("info", "ventas", "sales", "office", "contacto", "admin",
+                                   "enquiries", "zakaz", "mail", "buh", "compras", "oficina",
+                                   "administracion", "facturacion", "contact", "billing",
+                                   "accounts") for k in shared_mail)
+    assert any(re.search(r"famil|semya|the\w+s@", k) for k in shared_mail)
+
+
+def test_duplicates_within_a_source(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    truth = _truth(out)
+    per_source = truth.groupby(["source", "entity_id"]).size()
+    for source in SOURCES:
+        dup_share = (per_source.loc[source] >= 2).mean()
+        assert 0.02 <= dup_share <= 0.09, (source, dup_share)
+
+
+def test_some_marketing_rows_are_unusable(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    mk = _read_source(out, "marketing")
+    blank = (mk["nombre_completo"] == "") & (mk["email"] == "") & (mk["telefono"] == "")
+    assert 1 <= blank.sum() <= len(mk) * 0.02
+
+
+def test_russian_names_vary_across_scripts_and_schemes(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    sales = _read_source(out, "sales")
+    lasts = set(sales["last_name"])
+    fin = (out / "finance.csv").read_bytes().decode("cp1251")
+    assert re.search(r"[А-Я]+ОВА?,", fin)  # Cyrillic surnames in finance
+    ru_latin = [n for n in lasts if re.search(r"(ov|ova|ev|eva|in|ina|kiy|kii|skij|sky)$", n)]
+    assert len(ru_latin) > 20
+    assert any(re.search("[ÁÉÍÓÚÑáéíóúñ]", n) for n in lasts)  # Spanish accents in cp1252
+
+
+# ----------------------------------------------------------------- identifiers and phones
+def _dni_ok(t: str) -> bool:
+    t = re.sub(r"[\s.\-]", "", t).upper()
+    if re.fullmatch(r"\d{8}[A-Z]", t):
+        return DNI_LETTERS[int(t[:8]) % 23] == t[8]
+    if re.fullmatch(r"[XYZ]\d{7}[A-Z]", t):
+        return DNI_LETTERS[int(str("XYZ".index(t[0])) + t[1:8]) % 23] == t[8]
+    return False
+
+
+def _inn_ok(t: str) -> bool:
+    t = re.sub(r"\D", "", t)
+    if len(t) != 12:
+        return False
+    d = [int(c) for c in t]
+    c1 = sum(a * b for a, b in zip((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), d, strict=False)) % 11 % 10
+    c2 = sum(a * b for a, b in zip((3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8), d, strict=False)) % 11 % 10
+    return d[10] == c1 and d[11] == c2
+
+
+def test_identifier_generators_are_valid() -> None:
+    rng = random.Random(5)
+    assert all(_dni_ok(spanish_dni(rng)) for _ in range(200))
+    assert all(_dni_ok(spanish_nie(rng)) for _ in range(200))
+    assert all(_inn_ok(russian_inn(rng, "77")) for _ in range(200))
+    from datetime import date
+    rfc = mexican_rfc("García", "López", "José Luis", date(1980, 1, 2), rng)
+    assert re.fullmatch(r"GALL800102[0-9A-Z]{2}[0-9A]", rfc)  # José is skipped
+    rfc2 = mexican_rfc("de la Fuente", "", "María Guadalupe", date(1975, 12, 31), rng)
+    assert rfc2.startswith("FUXG751231")
+
+
+def test_finance_tax_ids_mostly_valid_some_invalid(medium: tuple[Path, dict]) -> None:
+    out, _ = medium
+    text = (out / "finance.csv").read_bytes().decode("cp1251")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    es = [r["tax_id"] for r in rows if re.match(r"^[XYZ\d]", r["tax_id"] or "-")
+          and len(re.sub(r"\D", "", r["tax_id"])) in (7, 8)]
+    ru = [r["tax_id"] for r in rows if len(re.sub(r"\D", "", r["tax_id"])) == 12]
+    assert len(es) > 50 and len(ru) > 50
+    es_ok = sum(map(_dni_ok, es)) / len(es)
+    ru_ok = sum(map(_inn_ok, ru)) / len(ru)
+    assert 0.9 < es_ok < 1.0 or 0.9 < ru_ok < 1.0
+    assert es_ok > 0.9 and ru_ok > 0.9
+    assert any("-" in t or " " in t for t in es)  # separators vary
+
+
+AREAS = {"ES": ["91", "93", "954"], "MX": ["55", "33", "222"], "RU": ["495", "812", "3812"],
+         "US": ["415", "212"], "UK": ["20", "161", "29", "141"]}
+
+
+@pytest.mark.parametrize("country", ["ES", "MX", "RU", "US", "UK"])
+def test_phone_formats_parse_to_the_same_number(country: str) -> None:
+    rng = random.Random(country)
+    region = "GB" if country == "UK" else country
+    same = valid = total = 0
+    formats = set()
+    for _ in range(150):
+        area = rng.choice(AREAS[country])
+        nsn = _mobile(rng, country, area) if rng.random() < 0.6 else _landline(rng, country, area)
+        expected = phonenumbers.parse(f"+{phonenumbers.country_code_for_region(region)}{nsn}")
+        valid += phonenumbers.is_valid_number(expected)
+        text = render_phone(nsn, country, rng, intl_bias=0.2)
+        formats.add(re.sub(r"\d", "9", text))
+        if country == "MX":  # pre-2019 dialling prefixes a normalizer must strip
+            text = re.sub(r"^(\+52 1 |044 |01 )", "", text)
+        try:
+            got = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            got = None
+        same += got is not None and got.national_number == expected.national_number
+        total += 1
+    assert valid / total > 0.95
+    assert same / total > 0.85
+    assert len(formats) >= 6
+
+
+# ----------------------------------------------------------------- text helpers
+def test_transliteration_schemes_differ() -> None:
+    forms = {transliterate("Юрий", s) for s in ("icao", "gost", "bgn", "loose")}
+    assert forms == {"Iurii", "Yurij", "Yuriy", "Yury"}
+    assert transliterate("Хабибуллин", "loose") == "Habibullin"
+    assert transliterate("Цветков", "icao") == "Tsvetkov"
+
+
+def test_russian_grammar_helpers() -> None:
+    assert patronymic("Сергей", "M") == "Сергеевич"
+    assert patronymic("Сергей", "F") == "Сергеевна"
+    assert patronymic("Юрий", "F") == "Юрьевна"
+    assert patronymic("Иван", "M") == "Иванович"
+    assert patronymic("Дмитрий", "M") == "Дмитриевич"
+    assert feminine_surname("Иванов") == "Иванова"
+    assert feminine_surname("Островский") == "Островская"
+    assert feminine_surname("Шевченко") == "Шевченко"
+    assert strip_accents("José Ñúñez Йошкин Ёлкин") == "Jose Nunez Йошкин Ёлкин"
+
+
+def test_names_have_namesake_skew() -> None:
+    from crm_golden.synth import names
+
+    for pool in (names.ES_MALE, names.ES_FEMALE, names.RU_MALE, names.RU_FEMALE,
+                 names.EN_MALE, names.EN_FEMALE):
+        assert len(pool) >= 120 and len(set(pool)) == len(pool)
+    for pool in (names.ES_SURNAMES, names.RU_SURNAMES, names.EN_SURNAMES):
+        assert len(pool) >= 200
+    counts = Counter()
+    out_rng = random.Random(1)
+    from crm_golden.generate import _Pools
+
+    pools = _Pools()
+    for _ in range(3000):
+        counts[pools.surname(out_rng, "es")] += 1
+    assert counts.most_common(1)[0][0] == "García"
+    assert counts["García"] > 150
