@@ -203,30 +203,26 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
 # --------------------------------------------------------------------------- golden profiles
 
 
-REGISTRY_FILES = {
-    "membership": "golden_id_membership.parquet",
-    "ids": "golden_ids.parquet",
-    "redirects": "id_redirects.parquet",
-}
-
-
-def load_registry(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
+def load_registry(ctx: RunContext) -> Any | None:
     """The golden id registry from ``OUTPUT/state/``; None on a first run or lost state."""
+    from transforms.golden_ids import REGISTRY_FILES, GoldenIdRegistry
+
     paths = {k: ctx.state_dir / v for k, v in REGISTRY_FILES.items()}
     if not all(p.is_file() for p in paths.values()):
         return None
-    return {k: pd.read_parquet(p) for k, p in paths.items()}
+    return GoldenIdRegistry(**{k: pd.read_parquet(p) for k, p in paths.items()})
 
 
-def save_registry(ctx: RunContext, registry: dict[str, pd.DataFrame]) -> None:
+def save_registry(ctx: RunContext, registry: Any) -> None:
     """Replace each registry file atomically (write .tmp, then rename)."""
+    from transforms.golden_ids import REGISTRY_FILES
     from transforms.publish import write_parquet
 
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
     for key, name in REGISTRY_FILES.items():
         target = ctx.state_dir / name
         tmp = target.with_name(name + ".tmp")
-        write_parquet(registry[key], tmp)
+        write_parquet(getattr(registry, key), tmp)
         tmp.replace(target)
 
 
@@ -236,27 +232,25 @@ class GoldenResult:
     crosswalk: pd.DataFrame
     redirects: pd.DataFrame
     churn: dict[str, int]
-    registry: dict[str, pd.DataFrame]
+    registry: Any
+    schema: Any = None
 
 
 def stage_survive(ctx: RunContext, rules: Rules, clean: pd.DataFrame,
                   clusters: pd.DataFrame) -> GoldenResult:
     """Survivorship per cluster, then stable golden ids from the registry in ``state/``."""
-    from transforms.golden_ids import assign_golden_ids
-    from transforms.survive import attach_golden_ids, survive
+    from transforms.golden_ids import assign_golden_ids, build_membership
+    from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 
     with timed(ctx, "survive"):
         golden = survive(clean, clusters, rules.survivorship, rules.trust)
     with timed(ctx, "golden_ids"):
-        membership = clean[["record_id", "source", "source_record_id"]].merge(
-            clusters, on="record_id", how="left", validate="one_to_one")
-        ids = assign_golden_ids(membership[["source", "source_record_id", "cluster_id"]],
-                                load_registry(ctx), ctx.run_id)
+        ids = assign_golden_ids(build_membership(clean, clusters), load_registry(ctx),
+                                ctx.run_id)
         golden = attach_golden_ids(golden, ids.ids)
-        crosswalk = membership.merge(ids.ids, on="cluster_id", how="left")[
-            ["source", "source_record_id", "golden_id"]
-        ].sort_values(["source", "source_record_id"], kind="mergesort").reset_index(drop=True)
-    return GoldenResult(golden, crosswalk, ids.redirects, ids.churn, ids.registry)
+        crosswalk = ids.crosswalk.sort_values(["source", "source_record_id"], kind="mergesort")
+    return GoldenResult(golden, crosswalk.reset_index(drop=True), ids.redirects, ids.churn,
+                        ids.registry, golden_arrow_schema(golden, rules.survivorship))
 
 
 @dataclass
@@ -298,7 +292,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         review = build_review_queue(linked.pairs, normalized.clean)
         links = linked.pairs
         tables = {
-            "golden_customers": golden.golden,
+            "golden_customers": (golden.golden, golden.schema),
             "crosswalk": golden.crosswalk,
             "clean_records": normalized.clean,
             "links": links,

@@ -29,7 +29,7 @@ def test_failed_publish_leaves_latest_on_previous_run(tmp_path: Path,
     frame = pd.DataFrame({"a": [1]})
     first = publish_run(tmp_path, "r1", {"t": frame}, {})
 
-    def broken(frame: pd.DataFrame, path: Path) -> None:
+    def broken(frame: pd.DataFrame, path: Path, schema: object = None) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(publish, "write_parquet", broken)

@@ -31,9 +31,13 @@ OUTPUT_TABLES = [
 ]
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Deterministic Parquet: no index, stable column order, no timestamps in metadata."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:
+    """Deterministic Parquet: no index, stable column order, no timestamps in metadata.
+
+    ``schema`` pins column types that the data alone cannot tell (an all-empty list column).
+    """
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False,
+                                 schema=schema)
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 
 
@@ -45,10 +49,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish_run(output_dir: Path, run_id: str, tables: Mapping[str, pd.DataFrame],
+def publish_run(output_dir: Path, run_id: str,
+                tables: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, pa.Schema]],
                 documents: Mapping[str, str | bytes | dict[str, Any]]) -> Path:
     """Write every table and document for ``run_id``, then move ``latest`` to it atomically.
 
+    ``tables`` maps names to frames, or to (frame, Arrow schema) to pin column types.
     ``documents`` maps file names (``audit.json``, ``audit_report.html``, ``model.json``) to
     text, bytes or JSON-serializable dicts.
     """
@@ -63,7 +69,8 @@ def publish_run(output_dir: Path, run_id: str, tables: Mapping[str, pd.DataFrame
         shutil.rmtree(partial)
     partial.mkdir()
     for name, frame in tables.items():
-        write_parquet(frame, partial / f"{name}.parquet")
+        frame, schema = frame if isinstance(frame, tuple) else (frame, None)
+        write_parquet(frame, partial / f"{name}.parquet", schema)
     for name, doc in documents.items():
         target = partial / name
         if isinstance(doc, dict):
