@@ -114,19 +114,39 @@ class NormalizeResult:
 
 
 def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> NormalizeResult:
-    """Normalize and validate every identity field; unusable rows go to quarantine."""
-    from transforms.normalize import normalize_records
+    """Normalize and validate every identity field; unusable rows go to quarantine.
+
+    Typed attributes replace their raw text under ``attr.<name>`` (numbers, dates, booleans,
+    vocabulary terms); the text as exported stays in ``attr_raw.<name>``.
+    """
+    from transforms.normalize import normalize_attributes, normalize_records
     from transforms.validate import quality_metrics, split_quarantine
 
     with timed(ctx, "normalize"):
         defaults = source_defaults(rules)
-        normalized, unmapped = normalize_records(records, defaults, rules.validation,
-                                                 rules.vocabularies, ctx.today)
+        specs = {name: conf["attributes"] for name, conf in defaults.items()}
+        normalized = normalize_records(records, defaults, rules.validation, rules.vocabularies,
+                                       ctx.today)
+        typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
+        normalized = _swap_typed_attributes(normalized, typed)
         clean, rejected = split_quarantine(normalized, rules.validation)
         quality = quality_metrics(normalized)
     quarantine = validation_quarantine(rejected)
     clean = clean.reset_index(drop=True)
-    return NormalizeResult(clean, quarantine, quality, unmapped)
+    return NormalizeResult(clean, quarantine, quality, pd.DataFrame(unmapped))
+
+
+def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    from transforms.normalize import NORMALIZED_ATTRIBUTE_PREFIX
+
+    out = normalized.copy()
+    for col in typed.columns:
+        name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
+        raw_col = f"{ATTRIBUTE_PREFIX}{name}"
+        if raw_col in out.columns:
+            out[f"attr_raw.{name}"] = out.pop(raw_col)
+        out[raw_col] = typed[col].to_numpy()
+    return out
 
 
 def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:

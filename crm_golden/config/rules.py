@@ -46,9 +46,11 @@ def load_rules(folder: Path) -> Rules:
     """Load ``sources/*.yaml``, ``validation.yaml``, ``vocabularies.yaml``, ``matching.yaml``
     and ``survivorship.yaml`` from ``folder``; any problem is a ``ConfigError`` naming file and key.
     """
+    from transforms.vocab import load_vocabularies
+
     from .matching import load_matching_rules
     from .survivorship import load_survivorship_rules
-    from .validation import load_validation_rules, load_vocabularies
+    from .validation import load_validation_rules
 
     folder = Path(folder).resolve()
     if not folder.is_dir():

@@ -1,0 +1,68 @@
+"""Dates of birth with declared source formats (ES d/m/Y, RU d.m.Y, US m/d/Y)."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.dates import parse_date_column, parse_dates
+
+TODAY = date(2024, 6, 1)
+CASES = [
+    ("03/04/1985", "%d/%m/%Y", "1985-04-03", True, "valid", None),
+    ("31/12/1990", "%d/%m/%Y", "1990-12-31", False, "valid", None),
+    ("05/05/1970", "%d/%m/%Y", "1970-05-05", False, "valid", None),
+    ("12/11/1980 00:00:00", "%d/%m/%Y", "1980-11-12", True, "valid", None),
+    ("1985-04-03", "%d/%m/%Y", "1985-04-03", False, "fixed", "iso_fallback"),
+    ("1985-04-03T00:00:00", "%d.%m.%Y", "1985-04-03", False, "fixed", "iso_fallback"),
+    ("03.04.1985", "%d.%m.%Y", "1985-04-03", True, "valid", None),
+    ("25.12.1979", "%d.%m.%Y", "1979-12-25", False, "valid", None),
+    ("04/03/1985", "%m/%d/%Y", "1985-04-03", True, "valid", None),
+    ("12/25/1979", "%m/%d/%Y", "1979-12-25", False, "valid", None),
+    ("1985-04-03", "%Y-%m-%d", "1985-04-03", False, "valid", None),
+    ("31/02/1990", "%d/%m/%Y", None, False, "invalid", "impossible_date"),
+    ("15/13/1990", "%d/%m/%Y", None, False, "invalid", "impossible_date"),
+    ("29/02/2001", "%d/%m/%Y", None, False, "invalid", "impossible_date"),
+    ("29/02/2000", "%d/%m/%Y", "2000-02-29", False, "valid", None),
+    ("01/01/2099", "%d/%m/%Y", None, False, "invalid", "future_date"),
+    ("01/01/1850", "%d/%m/%Y", None, False, "invalid", "before_min_year"),
+    ("tres de abril", "%d/%m/%Y", None, False, "invalid", "impossible_date"),
+    ("", "%d/%m/%Y", None, False, "missing", None),
+]
+
+
+@pytest.mark.parametrize("raw,fmt,expected,ambiguous,status,reason", CASES)
+def test_parse_dates(raw, fmt, expected, ambiguous, status, reason):
+    out = parse_dates(pd.Series([raw]), fmt, 1900, TODAY).iloc[0]
+    if expected is None:
+        assert pd.isna(out["date_of_birth_norm"])
+    else:
+        assert out["date_of_birth_norm"] == pd.Timestamp(expected)
+    assert bool(out["date_of_birth_ambiguous"]) is ambiguous
+    assert out["date_of_birth_status"] == status
+    assert (reason is None and pd.isna(out["date_of_birth_reason"])) or out["date_of_birth_reason"] == reason
+
+
+def test_dtype_and_index():
+    out = parse_dates(pd.Series(["01/02/1990", None], index=[5, 6]), "%d/%m/%Y", 1900, TODAY)
+    assert str(out["date_of_birth_norm"].dtype) == "datetime64[ns]"
+    assert list(out.index) == [5, 6]
+
+
+def test_parse_date_column():
+    out = parse_date_column(pd.Series(["01/02/2023", "2023-02-01", "x", None]), "%d/%m/%Y")
+    assert out.iloc[0] == out.iloc[1] == pd.Timestamp("2023-02-01")
+    assert out.iloc[2:].isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=20), st.sampled_from(["%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", None]))
+def test_never_raises_and_idempotent(text, fmt):
+    out = parse_dates(pd.Series([text]), fmt, 1900, TODAY).iloc[0]
+    assert out["date_of_birth_status"] in {"valid", "fixed", "invalid", "missing"}
+    if pd.notna(out["date_of_birth_norm"]):
+        iso = out["date_of_birth_norm"].strftime("%Y-%m-%d")
+        again = parse_dates(pd.Series([iso]), "%Y-%m-%d", 1900, TODAY).iloc[0]
+        assert again["date_of_birth_norm"] == out["date_of_birth_norm"]

@@ -1,0 +1,217 @@
+"""E-mail normalization: syntax, provider typos, match keys, role and placeholder mailboxes.
+
+Why each piece exists:
+- ``email_norm`` is what survivorship may publish: the address as typed with a
+  lower-cased (and typo-fixed) domain. The local part keeps its case because
+  RFC 5321 says it is case-sensitive, even if no real provider treats it so.
+- ``email_key`` is what matching compares: lower-case, ``+tags`` dropped, Gmail
+  dots folded, googlemail/ya.ru aliases folded. Two records with the same key
+  reach the same inbox.
+- Role mailboxes (``ventas@``) are shared by many people, so matching must not
+  treat them as a strong identifier; placeholders (``noemail@``) are typed to
+  get past a mandatory form field and must never link anyone.
+
+Syntax is checked with ``email_validator`` (no DNS). It costs ~70 µs a call, so
+plain ASCII addresses that a strict dot-atom regex accepts (a subset of what
+email_validator accepts) skip it, and everything runs once per distinct value.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from email_validator import EmailNotValidError, validate_email
+
+from transforms.reference.email_domains import (
+    DOMAIN_ALIASES,
+    DOMAIN_TYPOS,
+    DOT_INSENSITIVE_DOMAINS,
+    PLACEHOLDER_DOMAINS,
+    PLACEHOLDER_LOCAL_PARTS,
+    PLACEHOLDER_TLDS,
+    ROLE_LOCAL_PARTS,
+    TLD_TYPOS,
+)
+from transforms.vocab import clean_strings, map_unique
+
+EMAIL_COLUMNS = [
+    "email_norm",
+    "email_key",
+    "email_local_key",
+    "email_domain",
+    "email_is_role",
+    "email_is_placeholder",
+    "email_status",
+    "email_reason",
+]
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_FAST_EMAIL = re.compile(
+    rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}"
+)
+_SPECIAL_USE = re.compile(r"(?:^|\.)(?:arpa|invalid|local|localhost|onion|test|internal)$")
+_ANGLE = re.compile(r"<([^<>]*@[^<>]*)>")
+_SPLIT_MULTI = re.compile(r"[;,\s/|]+")
+_ROLE_TOKEN = re.compile(r"[.\-_+]")
+_WRAPPERS = re.compile(r"^(?:mailto:)?[<\"'(\[]*|[>\"')\].,;:]*$", re.IGNORECASE)
+
+
+def _clean_candidate(text: str) -> tuple[str, str | None]:
+    """Strip wrappers, pick the first of several addresses, drop inner whitespace."""
+    reason = None
+    original = text.strip()
+    text = original.replace("＠", "@")
+    angle = _ANGLE.search(text)
+    if angle is not None:  # "Juan Pérez <juan@x.es>"
+        text = angle.group(1).strip()
+    stripped = _WRAPPERS.sub("", text)
+    parts = [p for p in _SPLIT_MULTI.split(stripped) if p]
+    if len(parts) > 1:
+        with_at = [p for p in parts if "@" in p]
+        if len(with_at) > 1:
+            stripped, reason = _WRAPPERS.sub("", with_at[0]), "multiple_values"
+        else:
+            stripped, reason = "".join(parts), "whitespace"
+    if reason is None and stripped != original:
+        reason = "cleaned"
+    return stripped, reason
+
+
+def _fix_domain(domain: str) -> tuple[str, bool]:
+    """Lower-case the domain and fix well-known provider / TLD typos."""
+    fixed = domain.lower().strip(".")
+    fixed = re.sub(r"\.{2,}", ".", fixed)
+    fixed = DOMAIN_TYPOS.get(fixed, fixed)
+    head, dot, tld = fixed.rpartition(".")
+    if dot and tld in TLD_TYPOS:
+        fixed = f"{head}.{TLD_TYPOS[tld]}"
+        fixed = DOMAIN_TYPOS.get(fixed, fixed)
+    return fixed, fixed != domain.lower()
+
+
+def _is_placeholder(local: str, domain: str) -> bool:
+    low = local.lower()
+    if low in PLACEHOLDER_LOCAL_PARTS or domain in PLACEHOLDER_DOMAINS:
+        return True
+    if domain.rpartition(".")[2] in PLACEHOLDER_TLDS:
+        return True
+    first_label = domain.split(".", 1)[0]
+    if len(set(low)) == 1 and (len(low) <= 3 or low[0] in "x0"):
+        return True  # a@, xxxxxx@, 000@
+    return low == first_label and len(low) <= 3  # a@a.com, abc@abc.es
+
+
+def _is_role(local: str) -> bool:
+    low = local.lower()
+    if low in ROLE_LOCAL_PARTS:
+        return True
+    base = low.split("+", 1)[0]
+    head = _ROLE_TOKEN.split(base, 1)[0]
+    return base in ROLE_LOCAL_PARTS or head.rstrip("0123456789") in ROLE_LOCAL_PARTS
+
+
+def email_key(local: str, domain: str) -> tuple[str, str, str]:
+    """Mailbox identity: lower-case, +tag dropped, aliases and Gmail dots folded.
+
+    Returns ``(key, local_key, domain_key)``.
+    """
+    lk = local.lower()
+    if "+" in lk[1:]:
+        lk = lk[: lk.index("+", 1)]
+    dk = DOMAIN_ALIASES.get(domain, domain)
+    if dk in DOT_INSENSITIVE_DOMAINS:
+        lk = lk.replace(".", "") or lk
+    if dk == "yandex.ru":
+        lk = lk.replace(".", "-")  # Yandex treats "." and "-" as the same login
+    return f"{lk}@{dk}", lk, dk
+
+
+def _normalize_one(text: str) -> tuple:
+    """(norm, key, local_key, domain, is_role, is_placeholder, status, reason)."""
+    candidate, clean_reason = _clean_candidate(text)
+    if not candidate:
+        return (pd.NA, pd.NA, pd.NA, pd.NA, False, False, "missing", pd.NA)
+    if candidate.count("@") != 1:
+        reason = "no_at_sign" if "@" not in candidate else "syntax"
+        return (candidate, pd.NA, pd.NA, pd.NA, False, False, "invalid", reason)
+    local, domain_raw = candidate.split("@")
+    domain, typo = _fix_domain(domain_raw)
+    norm = f"{local}@{domain}"
+    is_role = _is_role(local)
+    if _is_placeholder(local, domain):
+        return (norm, pd.NA, pd.NA, domain or pd.NA, is_role, True, "invalid", "placeholder")
+    fast_ok = (
+        len(local) <= 64
+        and len(norm) <= 254
+        and _FAST_EMAIL.fullmatch(norm) is not None
+        and "xn--" not in domain
+        and _SPECIAL_USE.search(domain) is None
+    )
+    if not fast_ok:
+        try:
+            info = validate_email(norm, check_deliverability=False)
+        except EmailNotValidError:
+            return (norm, pd.NA, pd.NA, domain or pd.NA, is_role, False, "invalid", "syntax")
+        local, domain = info.local_part, info.domain.lower()
+        norm = f"{local}@{domain}"
+    key, local_key, domain_key = email_key(local, domain)
+    if typo:
+        status, reason = "fixed", "domain_typo"
+    elif clean_reason is not None:
+        status, reason = "fixed", clean_reason
+    else:
+        status, reason = "valid", pd.NA
+    return (norm, key, local_key, domain, is_role, False, status, reason)
+
+
+def _normalize_distinct(distinct: pd.Series) -> pd.DataFrame:
+    rows = [
+        _normalize_one(v)
+        if isinstance(v, str)
+        else (pd.NA, pd.NA, pd.NA, pd.NA, False, False, "missing", pd.NA)
+        for v in distinct
+    ]
+    frame = pd.DataFrame(rows, columns=EMAIL_COLUMNS, index=distinct.index)
+    for col in ("email_norm", "email_key", "email_local_key", "email_domain",
+                "email_status", "email_reason"):
+        frame[col] = frame[col].astype("string")
+    for col in ("email_is_role", "email_is_placeholder"):
+        frame[col] = frame[col].astype(bool)
+    return frame
+
+
+def normalize_emails(values: pd.Series) -> pd.DataFrame:
+    """Normalize a column of raw e-mail cells.
+
+    Returns a DataFrame with ``values``' index and columns ``EMAIL_COLUMNS``:
+    status ``valid`` (as typed), ``fixed`` (domain typo or wrapper/whitespace
+    cleaned; reason says which), ``invalid`` (``syntax``, ``no_at_sign``,
+    ``placeholder``) or ``missing``. Invalid addresses keep ``email_norm`` for
+    stewards but get no ``email_key``, so they never link records.
+    """
+    raw = clean_strings(values)
+    if len(raw) == 0:
+        return _normalize_distinct(pd.Series([], dtype=object)).set_axis(raw.index)
+    return map_unique(raw, _normalize_distinct)
+
+
+def email_domains_are_free(domains: pd.Series) -> pd.Series:
+    """True where the domain is a consumer provider (gmail, mail.ru, hotmail ...).
+
+    A shared corporate domain says two people work together; a shared free
+    domain says nothing. Matching can use this to weigh domain agreement.
+    """
+    return domains.isin(FREE_DOMAINS).fillna(False).astype(bool)
+
+
+FREE_DOMAINS: frozenset[str] = frozenset(
+    {
+        "gmail.com", "hotmail.com", "hotmail.es", "outlook.com", "outlook.es", "live.com",
+        "msn.com", "yahoo.com", "yahoo.es", "yahoo.com.mx", "icloud.com", "me.com", "aol.com",
+        "protonmail.com", "proton.me", "mail.ru", "inbox.ru", "list.ru", "bk.ru", "yandex.ru",
+        "rambler.ru", "gmx.com", "gmx.es", "telefonica.net", "movistar.es", "prodigy.net.mx",
+        "live.com.mx", "hotmail.co.uk", "yahoo.co.uk", "btinternet.com", "googlemail.com",
+        "ya.ru", "terra.es", "ono.com",
+    }
+)

@@ -1,0 +1,238 @@
+"""Normalize canonical records: every identity field and typed attribute.
+
+``normalize_records`` is the single entry point the flow calls. It adds, per
+identity field, the normalized values, match keys and ``<field>_status`` /
+``<field>_reason`` (see ``transforms.schema.NORMALIZED_COLUMNS``), and keeps
+every input column untouched (lineage and raw values stay for stewards).
+
+Rows are independent, so the function can run on chunks of rows (Dask) and
+give the same result as on the whole frame. Each field normalizer works per
+distinct value, which is where the speed comes from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_golden.config.validation import ValidationRules
+from transforms.addresses import normalize_addresses, normalize_countries
+from transforms.companies import normalize_companies
+from transforms.dates import parse_date_column, parse_dates_by_source
+from transforms.emails import normalize_emails
+from transforms.phones import normalize_phones
+from transforms.schema import ATTRIBUTE_PREFIX
+from transforms.tax_ids import normalize_tax_ids
+from transforms.vocab import Vocabularies, clean_strings, map_vocabulary
+
+log = logging.getLogger(__name__)
+
+NORMALIZED_ATTRIBUTE_PREFIX = "attr_norm."
+ATTRIBUTE_TYPES = ("string", "number", "integer", "date", "boolean")
+
+
+def _column(records: pd.DataFrame, name: str) -> pd.Series:
+    if name in records.columns:
+        return records[name]
+    return pd.Series(pd.NA, index=records.index, dtype="string")
+
+
+def source_settings(records: pd.DataFrame, source_defaults: pd.DataFrame | Mapping) -> pd.DataFrame:
+    """Per-row ``default_country`` and ``date_format`` from per-source defaults.
+
+    ``source_defaults`` is ``{source: {"default_country": "ES", "date_format":
+    "%d/%m/%Y"}}`` or a DataFrame with those columns indexed by (or holding
+    a column) ``source``.
+    """
+    if isinstance(source_defaults, pd.DataFrame):
+        table = source_defaults
+        if "source" in table.columns:
+            table = table.set_index("source")
+        mapping = table.to_dict(orient="index")
+    else:
+        mapping = {
+            k: (dict(v) if isinstance(v, Mapping) else v.model_dump())
+            for k, v in source_defaults.items()
+        }
+    src = _column(records, "source").astype(object)
+    out = pd.DataFrame(index=records.index)
+    for key in ("default_country", "date_format"):
+        values = {s: (conf or {}).get(key) for s, conf in mapping.items()}
+        out[key] = src.map(values).astype(object)
+        out[key] = out[key].where(out[key].notna(), None)
+    out["default_country"] = out["default_country"].astype("string").str.upper()
+    return out
+
+
+def normalize_name_part(records: pd.DataFrame) -> pd.DataFrame:
+    """Name columns from ``transforms.names.normalize_names`` (owned by another module).
+
+    Kept behind this function so the rest of normalization works (and is
+    testable) while names are developed separately; without it no name
+    columns are added and a warning is logged once.
+    """
+    try:
+        from transforms.names import normalize_names
+    except ImportError:
+        log.warning("transforms.names not available: name columns not produced")
+        return pd.DataFrame(index=records.index)
+    names = normalize_names(records)
+    return names.drop(columns=[c for c in names.columns if c in records.columns])
+
+
+def normalize_records(
+    records: pd.DataFrame,
+    source_defaults: pd.DataFrame | Mapping,
+    rules: ValidationRules,
+    vocabularies: Vocabularies | Mapping[str, Any] | None,
+    today: date,
+    attribute_specs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    include_names: bool = True,
+) -> pd.DataFrame:
+    """Records plus every normalized column (values, keys, statuses, reasons).
+
+    ``today`` bounds dates of birth (passed in so runs are reproducible).
+    ``attribute_specs`` (``{source: {attr: {"type", "vocabulary",
+    "date_format", "decimal"}}}``) adds ``attr_norm.<name>`` columns; the
+    unmapped-vocabulary report is available from ``normalize_attributes``.
+    """
+    index = records.index
+    settings = source_settings(records, source_defaults)
+    parts: list[pd.DataFrame] = []
+
+    countries = normalize_countries(_column(records, "country"))
+    parts.append(countries)
+    row_country = countries["country_code"]
+    effective = row_country.fillna(settings["default_country"])
+
+    parts.append(normalize_emails(_column(records, "email")))
+    parts.append(normalize_phones(_column(records, "phone"), row_country,
+                                  settings["default_country"], prefix="phone"))
+    parts.append(normalize_phones(_column(records, "phone_2"), row_country,
+                                  settings["default_country"], prefix="phone_2"))
+    parts.append(normalize_addresses(records, effective))
+    parts.append(parse_dates_by_source(_column(records, "date_of_birth"),
+                                       settings["date_format"], rules.min_birth_year, today))
+    parts.append(normalize_tax_ids(_column(records, "tax_id"), effective))
+    parts.append(normalize_companies(_column(records, "company")))
+    if include_names:
+        parts.append(normalize_name_part(records))
+    if attribute_specs and vocabularies is not None:
+        attrs, _ = normalize_attributes(records, attribute_specs, vocabularies)
+        parts.append(attrs)
+    elif attribute_specs:
+        attrs, _ = normalize_attributes(records, attribute_specs, None)
+        parts.append(attrs)
+    for part in parts:
+        part.index = index
+    new = pd.concat(parts, axis=1)
+    new = new.drop(columns=[c for c in new.columns if c in records.columns])
+    return pd.concat([records, new], axis=1)
+
+
+# ---------------------------------------------------------------------------
+# attributes
+# ---------------------------------------------------------------------------
+
+
+def parse_numbers(values: pd.Series, decimal: str = ".") -> pd.Series:
+    """Numbers as exported: "1.234,56" (decimal comma), "1,234.56", "1 234,56 €" -> float.
+
+    With ``decimal=","`` dots and spaces are thousands separators; with ``"."``
+    commas and spaces are. Unparsable text becomes NaN (reported as invalid by
+    quality metrics through ``attr_norm`` missing where raw is present).
+    """
+    raw = clean_strings(values)
+    s = raw.str.replace(r"[\s\u00a0'€$£₽]|руб\.?|EUR|USD|MXN|RUB|GBP", "", regex=True)
+    s = s.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
+    if decimal == ",":
+        s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        s = s.str.replace(",", "", regex=False)
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _parse_attribute(values: pd.Series, spec: Mapping[str, Any],
+                     vocabularies: Vocabularies | Mapping | None) -> tuple[pd.Series, pd.Series]:
+    """(parsed, unmapped/unparsed flag) for one attribute of one source."""
+    kind = spec.get("type", "string")
+    raw = clean_strings(values)
+    if spec.get("vocabulary"):
+        if vocabularies is None:
+            raise ValueError(f"attribute needs vocabulary {spec['vocabulary']!r} but none loaded")
+        mapped, unmapped = map_vocabulary(values, spec["vocabulary"], vocabularies)
+        return mapped.astype(object), unmapped
+    if kind == "number":
+        parsed = parse_numbers(values, spec.get("decimal", "."))
+    elif kind == "integer":
+        num = parse_numbers(values, spec.get("decimal", "."))
+        whole = num.notna() & (num == np.floor(num))
+        parsed = num.where(whole).astype("Int64")
+    elif kind == "date":
+        parsed = parse_date_column(values, spec.get("date_format"))
+    elif kind == "boolean":
+        parsed = raw.str.lower().map(
+            {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        )
+    else:
+        parsed = raw
+    failed = raw.notna() & pd.Series(parsed, index=raw.index).isna()
+    return parsed.astype(object), failed.astype(bool)
+
+
+def normalize_attributes(
+    records: pd.DataFrame,
+    attribute_specs: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    vocabularies: Vocabularies | Mapping | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed/vocabulary attributes per source -> ``attr_norm.<name>`` columns.
+
+    Returns ``(frame, report)``; ``report`` has one row per source × attribute
+    with ``present``, ``unmapped`` (count of non-empty raw values that did not
+    parse or map) and ``unmapped_distinct`` — counts only, never the values,
+    so it can go into logs and the audit report. Raw ``attr.<name>`` columns
+    are left untouched.
+    """
+    src = _column(records, "source").astype(object)
+    out: dict[str, pd.Series] = {}
+    report = []
+    for source, specs in attribute_specs.items():
+        rows = src == source
+        if not rows.any():
+            continue
+        for name, spec in specs.items():
+            col = f"{ATTRIBUTE_PREFIX}{name}"
+            if col not in records.columns:
+                continue
+            target = f"{NORMALIZED_ATTRIBUTE_PREFIX}{name}"
+            if target not in out:
+                out[target] = pd.Series(None, index=records.index, dtype=object)
+            values = records.loc[rows, col]
+            parsed, failed = _parse_attribute(values, dict(spec), vocabularies)
+            out[target].loc[rows] = parsed.to_numpy()
+            raw = clean_strings(values)
+            report.append(
+                {
+                    "source": source,
+                    "attribute": name,
+                    "present": int(raw.notna().sum()),
+                    "unmapped": int(failed.sum()),
+                    "unmapped_distinct": int(raw[failed].nunique()),
+                }
+            )
+    frame = pd.DataFrame(out, index=records.index)
+    for col in frame.columns:
+        frame[col] = frame[col].infer_objects()
+    report_df = pd.DataFrame(
+        report, columns=["source", "attribute", "present", "unmapped", "unmapped_distinct"]
+    )
+    if len(report_df) and report_df["unmapped"].sum():
+        for row in report_df[report_df["unmapped"] > 0].itertuples():
+            log.warning("attribute %s.%s: %d unmapped values (%d distinct)",
+                        row.source, row.attribute, row.unmapped, row.unmapped_distinct)
+    return frame, report_df

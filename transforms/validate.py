@@ -1,0 +1,154 @@
+"""Quarantine of unusable rows and per-source data-quality metrics.
+
+Why quarantine instead of drop: "nothing is lost" (rows in = clean +
+quarantined, per source). A row with no usable identifier cannot be linked
+reliably and would only add noise to matching, so it is set aside with a
+reason a steward can act on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_golden.config.validation import ValidationRules
+from transforms.schema import LINEAGE_COLUMNS
+
+OK = ("valid", "fixed")
+# Fields reported by quality_metrics: field -> (status column, value column for distinctness)
+QUALITY_FIELDS = {
+    "email": "email_key",
+    "phone": "phone_e164",
+    "phone_2": "phone_2_e164",
+    "country": "country_code",
+    "postal_code": "postal_code_norm",
+    "street": "street_key",
+    "city": "city_key",
+    "region": "region_norm",
+    "date_of_birth": "date_of_birth_norm",
+    "tax_id": "tax_id_norm",
+    "company": "company_key",
+    "given_name": "given_key",
+    "family_name": "family_key",
+    "middle_name": "middle_key",
+    "full_name": "family_key",
+    "gender": "gender_norm",
+}
+
+
+def _get(frame: pd.DataFrame, col: str, default: object = pd.NA) -> pd.Series:
+    if col in frame.columns:
+        return frame[col]
+    return pd.Series(default, index=frame.index)
+
+
+def usable_identifiers(normalized: pd.DataFrame, rules: ValidationRules) -> pd.DataFrame:
+    """One boolean column per identifier kind: does the row hold a usable one."""
+    email_ok = _get(normalized, "email_status").isin(OK) & ~_get(
+        normalized, "email_is_placeholder", False
+    ).fillna(False).astype(bool)
+    if not rules.fields.email.role_usable:
+        email_ok &= ~_get(normalized, "email_is_role", False).fillna(False).astype(bool)
+    phone_ok = pd.Series(False, index=normalized.index)
+    for prefix in ("phone", "phone_2"):
+        status = _get(normalized, f"{prefix}_status")
+        ok = status.isin(OK)
+        if rules.fields.phone.possible_only_usable:
+            ok |= (status == "invalid") & (_get(normalized, f"{prefix}_reason") == "possible_only")
+        phone_ok |= ok.fillna(False).astype(bool)
+    tax_ok = _get(normalized, "tax_id_status").isin(OK)
+    name_ok = _get(normalized, "family_key").notna() & _get(normalized, "given_key").notna()
+    return pd.DataFrame(
+        {
+            "email": email_ok.fillna(False).astype(bool),
+            "phone": phone_ok,
+            "tax_id": tax_ok.fillna(False).astype(bool),
+            "name": name_ok.fillna(False).astype(bool),
+        },
+        index=normalized.index,
+    )
+
+
+def split_quarantine(
+    normalized: pd.DataFrame, rules: ValidationRules
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split normalized records into (clean, quarantine).
+
+    A row is clean when it has at least one identifier of the kinds listed in
+    ``rules.usable_identifiers``. Quarantined rows keep every column (lineage
+    included) plus ``quarantine_reason`` (``no_usable_identifier``). Every
+    input row lands in exactly one of the two frames.
+    """
+    usable = usable_identifiers(normalized, rules)[list(rules.usable_identifiers)].any(axis=1)
+    clean = normalized[usable.to_numpy()]
+    quarantine = normalized[~usable.to_numpy()].copy()
+    quarantine["quarantine_reason"] = pd.Series(
+        "no_usable_identifier", index=quarantine.index, dtype="string"
+    )
+    return clean, quarantine
+
+
+def quality_metrics(normalized: pd.DataFrame, top_reasons: int = 3) -> pd.DataFrame:
+    """Per source × field: completeness, validity, fixed/invalid counts, distinct ratio.
+
+    ``validity`` is (valid + fixed) / present; ``distinct_ratio`` is distinct
+    normalized values / present (low on e-mail or phone means shared or
+    placeholder values). ``top_invalid_reasons`` holds "reason:count" pairs —
+    counts only, never values, so the table is safe for the audit report.
+    """
+    rows = []
+    source = _get(normalized, "source", "all").astype(object)
+    for field, value_col in QUALITY_FIELDS.items():
+        status_col = f"{field}_status"
+        if status_col not in normalized.columns:
+            continue
+        status = normalized[status_col].astype(object)
+        reason = _get(normalized, f"{field}_reason").astype(object)
+        values = _get(normalized, value_col)
+        frame = pd.DataFrame(
+            {"source": source, "status": status, "reason": reason, "value": values}
+        )
+        for src, grp in frame.groupby("source", sort=True, dropna=False):
+            total = len(grp)
+            present_mask = grp["status"].notna() & (grp["status"] != "missing")
+            present = int(present_mask.sum())
+            valid = int((grp["status"] == "valid").sum())
+            fixed = int((grp["status"] == "fixed").sum())
+            invalid = int((grp["status"] == "invalid").sum())
+            reasons = grp.loc[grp["status"] == "invalid", "reason"].value_counts().head(top_reasons)
+            distinct = grp.loc[present_mask, "value"].nunique(dropna=True)
+            rows.append(
+                {
+                    "source": src,
+                    "field": field,
+                    "rows": total,
+                    "present": present,
+                    "completeness": present / total if total else np.nan,
+                    "valid": valid,
+                    "fixed": fixed,
+                    "invalid": invalid,
+                    "validity": (valid + fixed) / present if present else np.nan,
+                    "invalid_rate": invalid / present if present else np.nan,
+                    "distinct_ratio": distinct / present if present else np.nan,
+                    "top_invalid_reasons": ", ".join(f"{k}:{v}" for k, v in reasons.items()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def quality_warnings(metrics: pd.DataFrame, rules: ValidationRules) -> pd.DataFrame:
+    """Rows of ``quality_metrics`` whose invalid rate or completeness breaches the rules."""
+    if metrics.empty:
+        return metrics.assign(warning=pd.Series(dtype="string"))
+    limit = metrics["field"].map(rules.thresholds.invalid_rate_for)
+    too_invalid = metrics["invalid_rate"] > limit
+    too_sparse = metrics["completeness"] < rules.thresholds.completeness_warning
+    out = metrics[too_invalid | too_sparse].copy()
+    out["warning"] = np.where(too_invalid[out.index], "invalid_rate", "completeness")
+    return out
+
+
+def lineage_of(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Lineage columns and reason only: what the quarantine report may show by default."""
+    cols = [c for c in LINEAGE_COLUMNS if c in quarantine.columns] + ["quarantine_reason"]
+    return quarantine[cols]
