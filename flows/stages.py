@@ -303,7 +303,12 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
     """Write every output of the contract, then move ``latest``; persist state after."""
     from transforms.link import build_review_queue
     from transforms.publish import previous_run_dir, publish_run
-    from transforms.report import build_audit, headline_markdown, render_report
+    from transforms.report import (
+        build_audit,
+        headline_markdown,
+        invalid_samples,
+        render_report,
+    )
 
     with timed(ctx, "publish"):
         previous = previous_run_dir(ctx.output_dir)
@@ -327,6 +332,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         link_metrics=linked.metrics, golden=golden.golden, churn=golden.churn,
         review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
         previous_run=previous.name if previous else None, version=package_version(),
+        samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
     )
     html = render_report(audit)
     run_dir = publish_run(ctx.output_dir, ctx.run_id, tables, {

@@ -233,7 +233,7 @@ def _clean_values(
     blank = values.isna().to_numpy(dtype=bool)
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         # normalizers strip whitespace; an exact "" is the only empty string left to catch
-        blank |= (values.to_numpy(dtype=object) == "")
+        blank |= values.eq("").fillna(False).to_numpy(dtype=bool)
     if status is not None and status in df.columns:
         blank |= (df[status] == "invalid").fillna(False).to_numpy(dtype=bool)
     result = values.where(~blank) if blank.any() else values
