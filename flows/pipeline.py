@@ -17,16 +17,29 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows import stages
 
 
-def _as_task(fn: Callable[..., Any], name: str) -> Any:
-    return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False,
-                log_prints=False)
+def _as_task(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """One coarse task per stage, called with its arguments wrapped in ``quote``.
+
+    ``quote`` stops Prefect from walking the arguments looking for futures: they are
+    DataFrames and config objects, and walking them costs time and trips on models
+    with fields such as ``keys``.
+    """
+    stage_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False,
+                      log_prints=False)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return stage_task(*(quote(a) for a in args),
+                          **{k: quote(v) for k, v in kwargs.items()})
+
+    return call
 
 
-TASKS: dict[str, Any] = {
+TASKS: dict[str, Callable[..., Any]] = {
     "load_rules": _as_task(stages.stage_load_rules, "load rules"),
     "ingest": _as_task(stages.stage_ingest, "ingest exports"),
     "normalize": _as_task(stages.stage_normalize, "normalize and validate"),
