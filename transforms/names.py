@@ -1,0 +1,1044 @@
+"""Person-name normalization and match keys (ES/MX, RU, EN/US/UK customers).
+
+Why this module exists: the same customer is "RODRIGUEZ GARCIA, JOSE LUIS" in finance,
+"Pepe Rodríguez" in marketing and "Иванова Наталья Сергеевна" / "Natalia Ivanova" across
+two other exports. Linking can only compare names once they are split into the same parts
+(given / patronymic-middle / first and second surname) and reduced to keys that ignore
+case, accents, transliteration scheme, Russian grammatical gender and nicknames.
+
+Public API
+----------
+``normalize_names(frame)``     DataFrame in, DataFrame out (same index), columns
+                               ``NAME_OUTPUT_COLUMNS``.
+``latin_key(text)``            script-independent, accent-free, loosely folded key.
+``canonical_given(key)``       nickname folding ("pepe" -> "jose", "sasha" -> "aleksandr").
+``canonical_given_set(key)``   every canonical a (possibly ambiguous) nickname stands for.
+``nickname_equivalent(a, b)``  True when two given keys share a canonical (scalar or arrays).
+``cross_language_equivalent(a, b)``  José/Joseph, Alejandro/Alexander/Aleksandr (weaker).
+``family_gender_fold(key, russian)`` shared key for Иванов/Иванова, Petrovsky/Petrovskaya.
+
+Performance: everything is computed once per unique combination of the name columns and
+mapped back with integer codes, so 1M rows with ~50k distinct names take a few seconds.
+
+Statuses describe each *input* column (``given_name_status`` is about the given_name
+column, "missing" when the export had none even if the given name was parsed from
+full_name). ``invalid`` with reason ``single_token``/``single_char`` still emits the
+usable part (a lone "Pepe" is a weak but real key); every other invalid emits nothing.
+Several reason codes are joined with "|" in a fixed order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from transforms.reference import given_names as _gn
+from transforms.reference import honorifics as _hon
+from transforms.reference import nicknames as _nick
+from transforms.reference import translit as _tr
+from transforms.schema import NORMALIZED_COLUMNS
+
+INPUT_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "gender"]
+STATUS_COLUMNS = [
+    "full_name_status", "full_name_reason", "given_name_status", "given_name_reason",
+    "family_name_status", "family_name_reason", "middle_name_status", "middle_name_reason",
+    "gender_status",
+]
+NAME_OUTPUT_COLUMNS: list[str] = [*NORMALIZED_COLUMNS["names"], "gender_norm", *STATUS_COLUMNS]
+
+VALID, FIXED, INVALID, MISSING = "valid", "fixed", "invalid", "missing"
+
+# Order in which reason codes are reported when several apply.
+_REASON_ORDER = [
+    "placeholder", "digits_in_name", "bad_chars", "single_char", "single_token",
+    "comma_order", "order_swapped", "honorific_removed", "suffix_removed",
+    "abbreviation_expanded", "patronymic_split", "placeholder_removed",
+    "parenthetical_removed", "symbols_removed",
+    "homoglyph_fixed", "case_fixed",
+]
+_NO_VALUE_REASONS = {"placeholder", "digits_in_name", "bad_chars"}
+
+# --------------------------------------------------------------------------------------
+# latin_key: transliteration + loose folding
+# --------------------------------------------------------------------------------------
+
+_TRANSLATE = str.maketrans({**_tr.CYRILLIC_TO_LATIN, **_tr.LATIN_SPECIAL})
+_APOSTROPHES = str.maketrans({c: None for c in "'’ʼ`´ʻ‘"})
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# Latin spellings that must not be touched by the Slavic "j" rules or others.
+_NO_FOLD = frozenset({"borja", "borjas", "benjamin", "benjamina"})
+
+_SLAVIC_J = re.compile(r"(?<=[bcdfghklmnprstvz])j(?=[aeiou])|(?<=i)j(?=[aeiou])|[aeiou]j$")
+_SLAVIC_J_RULES = [
+    (re.compile(r"^j(?=[aeiou])"), "y"),
+    (re.compile(r"(?<=[bcdfghklmnprstvzi])j(?=[aeiouy])"), "y"),
+    (re.compile(r"(?<=[aeiou])j$"), "y"),
+]
+# Applied in order to every Latin token (Cyrillic is transliterated first).
+_FOLD_RULES = [
+    (re.compile(r"^x(?=e)"), "ks"),          # Xenia -> Ksenia; keep Ximena, Xavier
+    (re.compile(r"(?<=.)x"), "ks"),           # Alexander -> Aleksander
+    (re.compile(r"shch|sch"), "sh"),          # Shchukin/Schukin -> Shukin
+    (re.compile(r"kh"), "h"),                 # Khabarov -> Habarov
+    (re.compile(r"tz|cz|c(?=v)"), "ts"),      # Tzvetkova/Cvetkova -> Tsvetkova
+    (re.compile(r"ph"), "f"),                 # Sophia -> Sofia, Philipp -> Filipp
+    (re.compile(r"(?<=[rv])gu(?=e)"), "g"),   # Serguei, Evguenia (French scheme)
+    (re.compile(r"^[yi]e"), "e"),             # Yevgeny/Ievgenii -> Evgeny, Yelena -> Elena
+    (re.compile(r"(?<=[bcdfghklmnprstvz])yo"), "e"),  # Fyodor/Pyotr/Semyon -> Fedor/Petr
+    (re.compile(r"(?<=[a-z])[yi]e(?=v(?:ich|na|a)?$)"), "e"),  # Grigoryev/Sergeyevich
+    (re.compile(r"l[yi]u(?=[a-z])"), "lu"),   # Lyudmila/Liudmila -> Ludmila
+    (re.compile(r"y"), "i"),                  # Yuri/Iurii, Natalya/Natalia, Dmitriy
+    (re.compile(r"ksander$"), "ksandr"),      # Alexander -> Aleksandr
+    (re.compile(r"(.)\1+"), r"\1"),           # doubles: Anna/Ana, Kirill, Iurii -> Iuri
+]
+
+
+def _fold_token(token: str) -> str:
+    if token in _NO_FOLD:
+        return token
+    if _SLAVIC_J.search(token):
+        for pat, rep in _SLAVIC_J_RULES:
+            token = pat.sub(rep, token)
+    for pat, rep in _FOLD_RULES:
+        token = pat.sub(rep, token)
+    return token
+
+
+@lru_cache(maxsize=262_144)
+def latin_key(text: str) -> str:
+    """Script-independent comparison key: "Юрий", "Yury", "Iurii", "Jurij" -> "iuri".
+
+    Cyrillic is transliterated with one scheme, accents are stripped, and the same loose
+    folding (x->ks, kh->h, shch/sch->sh, ts/tz/cz, y->i, doubled letters, ...) is applied
+    to every token whatever its script, so keys from different transliteration schemes
+    meet while Spanish/English names stay readable ("jose", "garcia", "smith"). Tokens are
+    joined by one space; apostrophes vanish ("O'Brien" -> "obrien"). Empty for no letters.
+    """
+    if not isinstance(text, str) or not text:
+        return ""
+    s = unicodedata.normalize("NFKC", text).lower().translate(_TRANSLATE)
+    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s.translate(_APOSTROPHES)))
+    return " ".join(_fold_token(t) for t in _LETTER_RUNS.findall(s))
+
+
+@lru_cache(maxsize=262_144)
+def _plain(text: str) -> str:
+    """Lower, accent-free, dot-free form used to look words up in the honorific tables."""
+    s = unicodedata.normalize("NFKD", text.lower().replace("ё", "е").replace("й", "и"))
+    return _COMBINING.sub("", s).replace(".", "").strip()
+
+
+# --------------------------------------------------------------------------------------
+# Reference tables turned into keys (built once at import)
+# --------------------------------------------------------------------------------------
+
+
+def _keys(block: str) -> set[str]:
+    return {latin_key(w) for w in block.split()} - {""}
+
+
+_ES_M, _ES_F = _keys(_gn.ES_MALE), _keys(_gn.ES_FEMALE)
+_EN_M, _EN_F = _keys(_gn.EN_MALE), _keys(_gn.EN_FEMALE)
+_RU_M, _RU_F = _keys(_gn.RU_MALE), _keys(_gn.RU_FEMALE)
+_ES_GIVEN, _EN_GIVEN, _RU_GIVEN = _ES_M | _ES_F, _EN_M | _EN_F, _RU_M | _RU_F
+
+
+def _build_nicknames() -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    table: dict[str, list[str]] = {}
+    canon_keys: set[str] = set()
+    for groups in (_nick.ES_GROUPS, _nick.RU_GROUPS, _nick.EN_GROUPS):
+        for canonical, variants in groups:
+            ck = latin_key(canonical)
+            canon_keys.add(ck)
+            for variant in variants:
+                vk = latin_key(variant)
+                if vk and vk != ck:
+                    table.setdefault(vk, [])
+                    if ck not in table[vk]:
+                        table[vk].append(ck)
+    out: dict[str, tuple[str, ...]] = {}
+    for vk, cks in table.items():
+        # A key that is itself a canonical name stays itself (first), e.g. "natalia".
+        out[vk] = (vk, *[c for c in cks if c != vk]) if vk in canon_keys else tuple(cks)
+    return out, canon_keys
+
+
+_NICKNAMES, _CANON_KEYS = _build_nicknames()
+_NICK_KEYS = set(_NICKNAMES)
+
+_GENDER_BY_GIVEN: dict[str, str] = {}
+for _k in _ES_M | _EN_M | _RU_M:
+    _GENDER_BY_GIVEN[_k] = "M"
+for _k in _ES_F | _EN_F | _RU_F:
+    _GENDER_BY_GIVEN[_k] = "X" if _GENDER_BY_GIVEN.get(_k) == "M" else "F"
+_GENDER_BY_GIVEN = {k: v for k, v in _GENDER_BY_GIVEN.items() if v != "X"}
+
+# Any token that is a known given name (full form or nickname), by language.
+_KNOWN_GIVEN = _ES_GIVEN | _EN_GIVEN | _RU_GIVEN | _NICK_KEYS | _CANON_KEYS
+_EN_ONLY_GIVEN = (_EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in _keys(" ".join(vs))}) - (
+    _ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in _keys(" ".join(vs))}
+)
+_RU_ONLY_GIVEN = (_RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in _keys(" ".join(vs))}) - (
+    _ES_GIVEN | _EN_GIVEN
+)
+_SURNAMES_ES_EN = _keys(_gn.ES_SURNAMES) | _keys(_gn.EN_SURNAMES)
+_HONORIFIC_GIVEN_OK = _KNOWN_GIVEN
+
+
+def _build_cross() -> dict[str, frozenset[int]]:
+    out: dict[str, set[int]] = {}
+    for gid, group in enumerate(_nick.CROSS_LANGUAGE):
+        for name in group:
+            out.setdefault(latin_key(name), set()).add(gid)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_CROSS = _build_cross()
+
+# --------------------------------------------------------------------------------------
+# Nicknames
+# --------------------------------------------------------------------------------------
+
+
+def canonical_given_set(key: str) -> tuple[str, ...]:
+    """All canonical given keys a given key may stand for, representative first.
+
+    "sasha" -> ("aleksandr", "aleksandra"); "jose" -> ("jose",); multi-word keys are
+    looked up whole ("maite" -> "maria teresa") and otherwise folded word by word.
+    """
+    if not isinstance(key, str) or not key:
+        return ()
+    key = latin_key(key)
+    hit = _NICKNAMES.get(key)
+    if hit:
+        return hit
+    if " " in key:
+        return (" ".join(_NICKNAMES.get(t, (t,))[0] for t in key.split(" ")),)
+    return (key,)
+
+
+def canonical_given(key: str) -> str:
+    """Deterministic nickname-folded given key: "pepe" -> "jose", "bill" -> "wiliam".
+
+    Ambiguous nicknames fold to the canonical of the first reference group listing them
+    ("beto" -> "alberto"); use ``nickname_equivalent`` to accept any of the meanings.
+    """
+    found = canonical_given_set(key)
+    return found[0] if found else ""
+
+
+@lru_cache(maxsize=262_144)
+def _nick_eq_scalar(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    return bool(set(canonical_given_set(a)) & set(canonical_given_set(b)))
+
+
+def _pairwise(fn, a, b):  # noqa: ANN001, ANN202 - internal dispatcher
+    if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+        a_s = a if isinstance(a, str) else ""
+        b_s = b if isinstance(b, str) else ""
+        return fn(a_s, b_s)
+    left = [x if isinstance(x, str) else "" for x in np.asarray(a, dtype=object)]
+    right = [x if isinstance(x, str) else "" for x in np.asarray(b, dtype=object)]
+    pairs = pd.MultiIndex.from_arrays([left, right])
+    codes, uniques = pd.factorize(pairs)
+    res = np.fromiter((fn(x, y) for x, y in uniques), dtype=bool, count=len(uniques))
+    return res[codes]
+
+
+def nickname_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+    """True when two given keys share a canonical name ("pepe"/"jose", "sasha"/"shura").
+
+    Accepts two strings (returns bool) or two equal-length array-likes/Series (returns a
+    numpy bool array, computed once per distinct pair). Missing values are never equal.
+    """
+    return _pairwise(_nick_eq_scalar, a, b)
+
+
+@lru_cache(maxsize=262_144)
+def _cross_eq_scalar(a: str, b: str) -> bool:
+    if _nick_eq_scalar(a, b):
+        return True
+    ga = set().union(*(_CROSS.get(c, frozenset()) for c in canonical_given_set(a)))
+    gb = set().union(*(_CROSS.get(c, frozenset()) for c in canonical_given_set(b)))
+    return bool(ga & gb)
+
+
+def cross_language_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+    """Nickname-equivalent, or the same name in another language (José/Joseph, Pepe/Joe).
+
+    A weaker signal than ``nickname_equivalent``: keep it as its own comparison level.
+    """
+    return _pairwise(_cross_eq_scalar, a, b)
+
+
+# --------------------------------------------------------------------------------------
+# Surnames: Russian gender folding
+# --------------------------------------------------------------------------------------
+
+_PROTECT_FEMININE = frozenset(
+    {"casanova", "vilanova", "cordova", "terranova", "vilanueva", "nueva",
+     "eva", "leva", "neva", "ova", "medina", "molina", "espina", "reina",
+     "marina", "carolina", "lina", "tina", "ina"}
+)
+
+
+def family_gender_fold(key: str, russian: bool = True) -> str:
+    """Fold Russian (and Polish) feminine surname forms onto the masculine key.
+
+    Иванова/Ivanova -> "ivanov", Петровская/Petrovskaya/Petrovskiy -> "petrovski",
+    Толстая -> "tolstoi". "-ova"/"-eva"/"-skaia" are folded always (never Spanish
+    except a protected few); "-ina" and "-aia" only with Russian evidence (``russian``),
+    because Medina, Molina, Anaya and Amaya are Spanish.
+    """
+    if not key or key in _PROTECT_FEMININE or len(key) < 4:
+        return key
+    if key.endswith("skaia"):
+        return key[:-5] + "ski"
+    if key.endswith("skoi"):
+        return key[:-4] + "ski"
+    if key.endswith("ska") and len(key) >= 6:
+        return key[:-3] + "ski"
+    if key.endswith(("ova", "eva")) and len(key) >= 5 and not key.endswith("ueva"):
+        return key[:-1]
+    if russian:
+        if key.endswith("ina") and len(key) >= 5:
+            return key[:-1]
+        if key.endswith("aia") and len(key) >= 6:
+            return key[:-3] + "oi"
+    return key
+
+
+_RU_SURNAMES = {family_gender_fold(k) for k in _keys(_gn.RU_SURNAMES)}
+_RU_SURNAME_ENDINGS = ("ov", "ova", "ev", "eva", "ski", "skaia", "skoi", "enko", "chuk",
+                       "iuk", "ovich", "evich")
+_KNOWN_SURNAMES = _SURNAMES_ES_EN | _RU_SURNAMES
+
+
+def _looks_ru_surname(key: str) -> bool:
+    return len(key) >= 4 and (
+        key.endswith(_RU_SURNAME_ENDINGS) or family_gender_fold(key) in _RU_SURNAMES
+    )
+
+
+@lru_cache(maxsize=262_144)
+def _is_surname(key: str) -> bool:
+    return key in _KNOWN_SURNAMES or _looks_ru_surname(key)
+
+
+def _patronymic_gender(key: str, cyrillic: bool) -> str | None:
+    """M/F when the key is a Russian patronymic (-ovich/-evna/-ichna, Cyrillic -ич)."""
+    if len(key) < 5 or " " in key:
+        return None
+    if key.endswith(("ovich", "evich")):
+        return "M"
+    if key.endswith(("ovna", "evna", "ichna")):
+        return "F"
+    if cyrillic and key.endswith("ich") and len(key) >= 5:
+        return "M"
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Cleaning one field value
+# --------------------------------------------------------------------------------------
+
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+_QUOTES = str.maketrans({c: "'" for c in "’ʼ`´ʻ‘"})
+_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]?")
+_STRIP_CHARS = " .,;:-_'\"*#/\\|~"
+_CYR_RE = re.compile(r"[\u0400-\u04FF]")
+_LAT_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_ALLOWED_PUNCT = set(" '-.,")
+
+
+@dataclass
+class _Field:
+    """A cleaned field: display tokens plus status and reasons."""
+
+    tokens: list[str] = field(default_factory=list)
+    status: str = MISSING
+    reasons: list[str] = field(default_factory=list)
+    comma_left: list[str] | None = None  # full_name "SURNAME, Given" parts
+    comma_right: list[str] | None = None
+
+    def add(self, reason: str) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def _reason_text(reasons: Iterable[str]) -> str | None:
+    present = set(reasons)
+    if not present:
+        return None
+    rs = [r for r in _REASON_ORDER if r in present]
+    return "|".join(rs) if rs else None
+
+
+@lru_cache(maxsize=262_144)
+def _smart_title(token: str) -> str:
+    """Title-case one token: "o'brien" -> "O'Brien", "mcdonald" -> "McDonald",
+    "garcía-lópez" -> "García-López"."""
+    parts = []
+    for part in token.split("-"):
+        low = part.lower()
+        pieces = low.split("'")
+        if len(pieces) == 2 and len(pieces[0]) == 1 and pieces[1]:
+            cased = pieces[0].upper() + "'" + pieces[1][:1].upper() + pieces[1][1:]
+        else:
+            cased = low[:1].upper() + low[1:]
+        if cased.startswith("Mc") and len(cased) > 3 and cased[2].isalpha():
+            cased = "Mc" + cased[2].upper() + cased[3:]
+        parts.append(cased)
+    return "-".join(parts)
+
+
+def _fix_homoglyphs(token: str) -> str:
+    cyr = len(_CYR_RE.findall(token))
+    lat = len(_LAT_RE.findall(token))
+    if not cyr or not lat:
+        return token
+    if cyr >= lat:
+        table = _tr.LATIN_HOMOGLYPH_TO_CYR
+    else:
+        table = _tr.CYR_HOMOGLYPH_TO_LATIN
+    return "".join(table.get(ch, ch) for ch in token)
+
+
+_SLOW_PATH = re.compile(r"[^\w '\-.,]|[\d_]")
+_DIGIT = re.compile(r"\d")
+_ALPHA = re.compile(r"[^\W\d_]")
+_TRIPLE = re.compile(r"(?:^| )(?!iii(?: |$))(\w)\1\1+(?= |$)")
+_SEPARATORS = str.maketrans({c: " " for c in "()[]{};:"})
+_KEEP_SYMBOLS = set("@&+/=<>|\\#%$*_^~")
+
+
+def _drop_symbols(s: str, f: _Field) -> str:
+    """Slow path: drop control/format chars, emoji and decorative symbols."""
+    chars = []
+    for ch in s:
+        cat = unicodedata.category(ch)
+        if cat[0] == "C":
+            chars.append(" " if cat == "Cc" else "")
+        elif (cat[0] == "S" or ch in "\"«»“”„!?¿¡") and ch not in _KEEP_SYMBOLS:
+            f.add("symbols_removed")
+            chars.append(" ")
+        else:
+            chars.append(ch)
+    return "".join(chars)
+
+
+def _prepare(text: object) -> tuple[str, _Field]:
+    """Unicode/whitespace/punctuation clean-up and garbage detection for one value."""
+    f = _Field()
+    if not isinstance(text, str):
+        return "", f
+    s = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    if _SLOW_PATH.search(s):
+        s = _drop_symbols(s, f)
+    if not s.strip():
+        f.reasons.clear()
+        return ("", _invalid(f, "placeholder")) if text.strip() else ("", f)
+    if "(" in s or "[" in s or "{" in s:
+        s2 = _BRACKETS.sub(" ", s)
+        if s2.strip(_STRIP_CHARS + "()[]{} "):
+            f.add("parenthetical_removed")
+            s = s2
+    s = " ".join(s.translate(_SEPARATORS).split()).strip(_STRIP_CHARS)
+    f.status = VALID
+    if _DIGIT.search(s):
+        return "", _invalid(f, "digits_in_name")
+    if not s or not _ALPHA.search(s):
+        return "", _invalid(f, "placeholder")
+    plain = " ".join(_plain(s).replace(",", " ").split())
+    words = plain.split()
+    if plain in _hon.PLACEHOLDERS or any(t in _hon.PLACEHOLDER_TOKENS for t in words):
+        return "", _invalid(f, "placeholder")
+    if _TRIPLE.search(plain):
+        return "", _invalid(f, "placeholder")
+    if _SLOW_PATH.search(s) and any(
+        not (ch.isalpha() or unicodedata.category(ch)[0] == "M" or ch in _ALLOWED_PUNCT)
+        for ch in s
+    ):
+        return "", _invalid(f, "bad_chars")
+    return s, f
+
+
+def _invalid(f: _Field, reason: str) -> _Field:
+    f.status = INVALID
+    f.reasons = [reason]
+    f.tokens = []
+    return f
+
+
+_TOKEN_STRIP = _STRIP_CHARS.replace(".", "")
+
+
+# Filler words inside a longer name ("José N/A", "Ana NULL López"): dropped, not fatal.
+_JUNK_TOKENS = frozenset(
+    {"na", "n/a", "nan", "none", "null", "nil", "sn", "s/n", "xx", "nn"}
+    | {p for p in _hon.PLACEHOLDERS if p and " " not in p and len(p) > 1}
+)
+
+
+def _tokenize(s: str, f: _Field) -> list[str]:
+    tokens = []
+    for raw in s.replace(",", " ").split():
+        tok = raw.strip(_TOKEN_STRIP) or raw
+        if tok.strip(".-'") != "":
+            tokens.append(tok)
+    if len(tokens) > 1:
+        kept = [t for t in tokens if _plain(t) not in _JUNK_TOKENS]
+        if len(kept) != len(tokens):
+            f.add("placeholder_removed")
+            tokens = kept
+    return tokens
+
+
+def _fix_mixed(tokens: list[str], f: _Field) -> list[str]:
+    """Repair words typed with a mixed keyboard; run after casing so it is idempotent."""
+    joined = " ".join(tokens)
+    if not (_CYR_RE.search(joined) and _LAT_RE.search(joined)):
+        return tokens
+    fixed = [_fix_homoglyphs(t) for t in tokens]
+    if fixed != tokens:
+        f.add("homoglyph_fixed")
+    return fixed
+
+
+def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool) -> list[str]:
+    """Remove leading honorifics ("Sr.", "Dña.", "г-жа") and trailing suffixes ("Jr.")."""
+    while leading and len(tokens) > 1:
+        p = _plain(tokens[0])
+        if p in _hon.HONORIFICS:
+            tokens = tokens[1:]
+            f.add("honorific_removed")
+        elif p in _hon.AMBIGUOUS_HONORIFICS and latin_key(tokens[1]) in _HONORIFIC_GIVEN_OK:
+            tokens = tokens[1:]
+            f.add("honorific_removed")
+        else:
+            break
+    while trailing and len(tokens) > 1:
+        p = _plain(tokens[-1])
+        if p in _hon.SUFFIXES or (p in _hon.ROMAN_SUFFIXES and len(tokens) >= 3):
+            tokens = tokens[:-1]
+            f.add("suffix_removed")
+        else:
+            break
+    return tokens
+
+
+def _expand_abbrev(tokens: list[str], f: _Field) -> list[str]:
+    if len(tokens) >= 2:
+        p = _plain(tokens[0]).replace("ª", "a")
+        if p in _hon.GIVEN_ABBREVIATIONS and (tokens[0].endswith(".") or p == "ma"):
+            f.add("abbreviation_expanded")
+            return [*_hon.GIVEN_ABBREVIATIONS[p].split(), *tokens[1:]]
+    return tokens
+
+
+def _recase(tokens: list[str], f: _Field) -> list[str]:
+    """Display case: title-case all-upper/all-lower tokens, keep deliberate mixed case."""
+    joined = "".join(tokens)
+    whole = joined.isupper() or joined.islower()
+    out = []
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        nxt = i + 1 < len(tokens)
+        if nxt and low in _hon.PARTICLES and (i > 0 or len(tokens) > 2 or not whole):
+            new = low
+        elif nxt and i > 0 and low in _hon.CONNECTORS and "." not in tok:
+            new = low
+        elif whole or tok.isupper() or tok.islower():
+            new = _smart_title(tok)
+        else:
+            new = tok
+        out.append(new)
+    if out != tokens:
+        f.add("case_fixed")
+    return out
+
+
+def _clean(text: object, kind: str) -> _Field:
+    """Clean one name field. ``kind``: full | given | family | middle."""
+    s, f = _prepare(text)
+    if f.status != VALID:
+        return f
+    if kind == "full" and "," in s:
+        left, _, right = s.partition(",")
+        lt = _tokenize(left, f)
+        rt = _tokenize(right, f)
+        if lt and rt and not all(
+            _plain(t) in _hon.SUFFIXES or _plain(t) in _hon.ROMAN_SUFFIXES for t in rt
+        ):
+            lt = _strip_titles(lt, f, leading=True, trailing=True)
+            rt = _strip_titles(rt, f, leading=True, trailing=True)
+            rt = _expand_abbrev(rt, f)
+            f.comma_left = _fix_mixed(_recase(lt, f), f)
+            f.comma_right = _fix_mixed(_recase(rt, f), f)
+            f.tokens = f.comma_left + f.comma_right
+            f.add("comma_order")
+            return _finish(f, kind)
+        s = s.replace(",", " ")
+    tokens = _tokenize(s, f)
+    tokens = _strip_titles(
+        tokens, f, leading=kind in ("full", "given"), trailing=kind in ("full", "family")
+    )
+    if kind in ("full", "given"):
+        tokens = _expand_abbrev(tokens, f)
+    f.tokens = _fix_mixed(_recase(tokens, f), f)
+    return _finish(f, kind)
+
+
+def _finish(f: _Field, kind: str) -> _Field:
+    if not f.tokens:
+        return _invalid(f, "placeholder")
+    joined = "".join(f.tokens)
+    if len(joined) <= 3 and sum(map(str.isalpha, joined)) <= 1 and kind != "middle":
+        # An initial: not a usable name on its own, but kept (see module docstring).
+        f.status = INVALID
+        f.reasons = ["single_char"]
+        return f
+    if kind == "full" and all(sum(map(str.isalpha, t)) <= 1 for t in f.tokens):
+        return _invalid(f, "single_char")  # initials only: "A. X."
+    if kind == "full" and len(f.tokens) == 1:
+        f.status = INVALID
+        f.reasons = ["single_token"]
+        return f
+    if f.reasons:
+        f.status = FIXED
+    return f
+
+
+# --------------------------------------------------------------------------------------
+# Splitting tokens into given / middle / family
+# --------------------------------------------------------------------------------------
+
+
+def _units(tokens: list[str]) -> tuple[list[str], str | None]:
+    """Group particles with the following word; return units and a surname connector."""
+    units: list[str] = []
+    pending: list[str] = []
+    connector: str | None = None
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        last = i == len(tokens) - 1
+        if low in _hon.CONNECTORS and units and not pending and not last and "." not in tok:
+            connector = low
+            continue
+        if low in _hon.PARTICLES and not last:
+            pending.append(tok)
+            continue
+        units.append(" ".join([*pending, tok]))
+        pending = []
+    if pending:
+        units.append(" ".join(pending))
+    return units, connector
+
+
+@lru_cache(maxsize=262_144)
+def _unit_key(unit: str) -> str:
+    """Latin key of one unit without particles: "de la Fuente" -> "fuente"."""
+    words = unit.split()
+    core = [w for w in words if w.lower() not in _hon.PARTICLES] or words
+    return "".join(latin_key(w).replace(" ", "") for w in core)
+
+
+@lru_cache(maxsize=262_144)
+def _is_given(unit: str) -> bool:
+    return " " not in unit and latin_key(unit) in _KNOWN_GIVEN
+
+
+def _merge_marian(units: list[str]) -> list[str]:
+    """"María" + "del Carmen" -> one given unit "María del Carmen"."""
+    if len(units) >= 2 and latin_key(units[0]) in _hon.MARIAN_LEADS:
+        words = units[1].split()
+        if len(words) >= 2 and words[0].lower() in _hon.PARTICLES:
+            head = _plain(words[-1])
+            if head in _hon.MARIAN_HEADS and len(units) >= 3:
+                return [f"{units[0]} {units[1]}", *units[2:]]
+    return units
+
+
+@dataclass
+class _Parts:
+    given: list[str] = field(default_factory=list)
+    middle: list[str] = field(default_factory=list)
+    family: list[str] = field(default_factory=list)
+    connector: str | None = None
+
+
+def _split_given_middle(units: list[str], cyrillic: bool) -> tuple[list[str], list[str]]:
+    """Given-side units: patronymic at the end -> middle; EN "John Michael" -> middle."""
+    if len(units) >= 2 and _patronymic_gender(latin_key(units[-1]), cyrillic):
+        return units[:-1], units[-1:]
+    if len(units) >= 2 and latin_key(units[0]) in _EN_ONLY_GIVEN:
+        return units[:1], units[1:]
+    return units, []
+
+
+_ALL_SUFFIXES = _hon.SUFFIXES | _hon.ROMAN_SUFFIXES
+
+
+def _should_swap(given: list[str], family: list[str]) -> bool:
+    """Given part is a surname and the family part a given name: "García" / "José"."""
+    return (
+        len(given) == 1
+        and bool(family)
+        and not _is_given(given[0])
+        and _is_surname(_unit_key(given[0]))
+        and _is_given(family[0])
+        and not _is_surname(_unit_key(family[0]))
+    )
+
+
+def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
+    """Parse a full name into parts plus extra reason codes (order_swapped, suffix_removed).
+
+    Suffixes left inside a block ("José Jr José Sergeevna") are dropped here too.
+    """
+    cyrillic = bool(_CYR_RE.search(" ".join(f.tokens)))
+    parts, swapped = _split_full_raw(f, cyrillic)
+    extra = ["order_swapped"] if swapped and not cyrillic else []
+    for attr in ("given", "family"):
+        units = getattr(parts, attr)
+        kept = [u for u in units if _plain(u) not in _ALL_SUFFIXES]
+        if len(kept) != len(units):
+            setattr(parts, attr, kept)
+            extra.append("suffix_removed")
+    if _should_swap(parts.given, parts.family):
+        parts.given, parts.family = parts.family[:1], parts.given + parts.family[1:]
+        extra.append("order_swapped")
+    return parts, extra
+
+
+def _split_full_raw(f: _Field, cyrillic: bool) -> tuple[_Parts, bool]:
+    """Parse a cleaned full name. Returns parts and whether the order was surname-first."""
+    if f.comma_left is not None and f.comma_right is not None:
+        fam, conn = _units(f.comma_left)
+        giv, _ = _units(f.comma_right)
+        giv = _merge_marian(giv)
+        g, m = _split_given_middle(giv, cyrillic)
+        return _Parts(g, m, fam, conn), False
+    units, conn = _units(f.tokens)
+    units = _merge_marian(units)
+    keys = [latin_key(u) for u in units]
+    n = len(units)
+    if n == 1:
+        if _is_given(units[0]) or not _is_surname(_unit_key(units[0])):
+            return _Parts(given=units), False
+        return _Parts(family=units), False
+    pat = [i for i, k in enumerate(keys) if _patronymic_gender(k, cyrillic)]
+    if pat:
+        p = pat[-1] if pat[-1] == n - 1 else pat[0]
+        if p == n - 1:
+            fam = units[: p - 1]
+            return _Parts(units[p - 1 : p], units[p : p + 1], fam, conn), False
+        return _Parts(units[:p], units[p : p + 1], units[p + 1 :], conn), False
+    given_flags = [_is_given(u) for u in units]
+    surname_flags = [_is_surname(_unit_key(u)) for u in units]
+    # Surname-first without comma: "GARCIA LOPEZ JOSE LUIS", "Иванова Наталья".
+    if not given_flags[0] and surname_flags[0] and given_flags[-1] and not surname_flags[-1]:
+        k = 0
+        while k < n - 1 and given_flags[n - 1 - k] and not surname_flags[n - 1 - k]:
+            k += 1
+        return _Parts(units[n - k :], [], units[: n - k], conn), True
+    russian = cyrillic or any(k in _RU_ONLY_GIVEN for k in keys)
+    if n == 2 or russian:
+        if russian and n >= 3:
+            return _Parts(units[:1], units[1:-1], units[-1:], conn), False
+        return _Parts(units[:1], [], units[1:], conn), False
+    en = keys[0] in _EN_ONLY_GIVEN or keys[1] in _EN_ONLY_GIVEN
+    if en and conn is None:
+        return _Parts(units[:1], units[1:-1], units[-1:], conn), False
+    if n == 3:
+        compound = given_flags[1] and not (surname_flags[1] and surname_flags[2])
+        if compound:
+            return _Parts(units[:2], [], units[2:], conn), False
+        return _Parts(units[:1], [], units[1:], conn), False
+    return _Parts(units[: n - 2], [], units[n - 2 :], conn), False
+
+
+# --------------------------------------------------------------------------------------
+# One unique combination of name columns -> output tuple
+# --------------------------------------------------------------------------------------
+
+
+def _script(text: str) -> str | None:
+    cyr = bool(_CYR_RE.search(text))
+    lat = bool(_LAT_RE.search(text))
+    if cyr and lat:
+        return "mixed"
+    if cyr:
+        return "cyrillic"
+    if lat:
+        return "latin"
+    return None
+
+
+def _phonetic(key: str) -> str | None:
+    if not key:
+        return None
+    try:
+        code = jellyfish.metaphone(key.split(" ")[0])
+    except Exception:  # noqa: BLE001 - odd scripts must never break a batch
+        return None
+    return code or None
+
+
+def _split_hyphen(unit: str) -> list[str]:
+    if " " not in unit and unit.count("-") == 1:
+        a, b = unit.split("-")
+        if sum(c.isalpha() for c in a) >= 2 and sum(c.isalpha() for c in b) >= 2:
+            return [a, b]
+    return [unit]
+
+
+def _usable(f: _Field) -> bool:
+    return bool(f.tokens) and not (set(f.reasons) & _NO_VALUE_REASONS)
+
+
+_EMPTY_NAME = (None,) * len(NORMALIZED_COLUMNS["names"])
+
+
+def _name_values(parts: _Parts) -> tuple:
+    given, middle, family = parts.given, parts.middle, parts.family
+    name_given = " ".join(given) or None
+    name_middle = " ".join(middle) or None
+    if len(family) == 2 and parts.connector:
+        name_family = f"{family[0]} {parts.connector} {family[1]}"
+    else:
+        name_family = " ".join(family) or None
+    fam_units = family if len(family) != 1 else _split_hyphen(family[0])
+    display = " ".join(x for x in (name_given, name_middle, name_family) if x)
+    if not display:
+        return _EMPTY_NAME
+    cyrillic = bool(_CYR_RE.search(display))
+    given_key = latin_key(name_given) if name_given else ""
+    middle_key = latin_key(name_middle) if name_middle else ""
+    raw_fam_keys = [_unit_key(u) for u in fam_units]
+    pat_gender = _patronymic_gender(middle_key, cyrillic) if middle_key else None
+    russian = (
+        cyrillic
+        or pat_gender is not None
+        or any(t in _RU_ONLY_GIVEN for t in given_key.split())
+        or any(_looks_ru_surname(k) for k in raw_fam_keys)
+    )
+    fam_keys = [family_gender_fold(k, russian) for k in raw_fam_keys]
+    f1_key = fam_keys[0] if fam_keys else ""
+    f2_key = " ".join(k for k in fam_keys[1:] if k)
+    family_key = " ".join(k for k in fam_keys if k)
+    given_canon = canonical_given(given_key)
+    hint = pat_gender
+    if hint is None and russian and raw_fam_keys:
+        k = raw_fam_keys[0]
+        if k.endswith(("ova", "eva", "ina", "skaia", "aia", "ska")):
+            hint = "F"
+        elif k.endswith(("ov", "ev", "in", "ski", "skoi", "oi")):
+            hint = "M"
+    if hint is None and given_key:
+        hint = _GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0]))
+    return (
+        name_given,
+        name_middle,
+        name_family,
+        fam_units[0] if fam_units else None,
+        " ".join(fam_units[1:]) or None,
+        _script(display),
+        given_key or None,
+        given_canon or None,
+        middle_key or None,
+        family_key or None,
+        f1_key or None,
+        f2_key or None,
+        _phonetic(given_canon),
+        _phonetic(f1_key),
+        hint,
+    )
+
+
+class _Normalizer:
+    """Per-call caches: each distinct raw value is cleaned once."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, object], _Field] = {}
+        self.splits: dict[object, tuple[_Parts, list[str]]] = {}
+
+    def split(self, full: object, ff: _Field) -> tuple[_Parts, list[str]]:
+        key = full if isinstance(full, str) else None
+        hit = self.splits.get(key)
+        if hit is None:
+            hit = _split_full(ff)
+            self.splits[key] = hit
+        parts, extra = hit
+        return replace(parts), extra
+
+    def clean(self, value: object, kind: str) -> _Field:
+        k = (kind, value if isinstance(value, str) else None)
+        hit = self.cache.get(k)
+        if hit is None:
+            hit = _clean(value, kind)
+            self.cache[k] = hit
+        return hit
+
+    def row(self, full: object, given: object, family: object, middle: object) -> tuple:
+        ff = self.clean(full, "full")
+        gf = self.clean(given, "given")
+        fm = self.clean(family, "family")
+        mf = self.clean(middle, "middle")
+        extra = {"given": [], "family": []}
+        full_reasons = list(ff.reasons)
+        if _usable(ff):
+            full_parts, extra_full = self.split(full, ff)
+            full_reasons.extend(extra_full)
+        parts = _Parts()
+        use_cols = _usable(gf) or _usable(fm)
+        if use_cols:
+            g_units = _merge_marian(_units(gf.tokens)[0]) if _usable(gf) else []
+            f_units, conn = _units(fm.tokens) if _usable(fm) else ([], None)
+            m_units = mf.tokens if _usable(mf) else []
+            cyr = bool(_CYR_RE.search(" ".join(g_units)))
+            if not m_units and len(g_units) >= 2 and _patronymic_gender(
+                latin_key(g_units[-1]), cyr
+            ):
+                m_units = g_units[-1:]
+                g_units = g_units[:-1]
+                extra["given"].append("patronymic_split")
+            if _should_swap(g_units, f_units):
+                g_units, f_units = f_units[:1], g_units + f_units[1:]
+                extra["given"].append("order_swapped")
+                extra["family"].append("order_swapped")
+            parts = _Parts(g_units, [" ".join(m_units)] if m_units else [], f_units, conn)
+            if _usable(ff) and (not parts.given or not parts.family):
+                fp = full_parts
+                parts.given = parts.given or fp.given
+                parts.middle = parts.middle or fp.middle
+                if not parts.family:
+                    parts.family, parts.connector = fp.family, fp.connector
+        elif _usable(ff):
+            parts = full_parts
+            if mf.tokens and _usable(mf) and not parts.middle:
+                parts.middle = [" ".join(mf.tokens)]
+        values = _name_values(parts) if (parts.given or parts.family or parts.middle) else (
+            _EMPTY_NAME
+        )
+        return (
+            *values,
+            *_status(ff, full_reasons),
+            *_status(gf, gf.reasons + extra["given"]),
+            *_status(fm, fm.reasons + extra["family"]),
+            *_status(mf, mf.reasons),
+        )
+
+
+def _status(f: _Field, reasons: list[str]) -> tuple[str, str | None]:
+    status = f.status
+    if status == VALID and reasons:
+        status = FIXED
+    if status == MISSING:
+        return status, None
+    return status, _reason_text(reasons)
+
+
+# --------------------------------------------------------------------------------------
+# Gender column
+# --------------------------------------------------------------------------------------
+
+_GENDER_VOCAB: dict[str, str | None] = {}
+for _word in ("m", "male", "man", "masculino", "masc", "hombre", "h", "varon", "v", "mr",
+              "мужской", "муж", "м", "мужчина", "boy", "senor", "1"):
+    _GENDER_VOCAB[_word] = "M"
+for _word in ("f", "female", "woman", "femenino", "fem", "mujer", "w", "жен", "женский", "ж",
+              "женщина", "girl", "senora", "mrs", "ms", "2"):
+    _GENDER_VOCAB[_word] = "F"
+for _word in ("x", "other", "otro", "otra", "non-binary", "nonbinary", "non binary",
+              "no binario", "nb", "другое", "diverse", "d"):
+    _GENDER_VOCAB[_word] = "X"
+for _word in ("u", "unknown", "desconocido", "n/a", "na", "-", "?", "не указан", "не указано",
+              "неизвестно", "prefer not to say", "no especificado", "ns/nc", "none", "null",
+              "sin especificar", "0", "nan"):
+    _GENDER_VOCAB[_word] = None
+
+
+_GENDER_PLAIN = {_plain(k): k for k in _GENDER_VOCAB}
+
+
+def _gender_one(value: object) -> tuple[str | None, str]:
+    if not isinstance(value, str) or not value.strip():
+        return None, MISSING
+    p = " ".join(_plain(unicodedata.normalize("NFKC", value)).split())
+    p = _GENDER_PLAIN.get(p, p)
+    if p in _GENDER_VOCAB:
+        g = _GENDER_VOCAB[p]
+        return (g, VALID) if g else (None, MISSING)
+    return None, INVALID
+
+
+# --------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize with missing values as their own code (-1 -> last slot)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = np.append(np.asarray(uniques, dtype=object), None)
+    codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return codes.astype(np.int64), uniques
+
+
+def normalize_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Split, clean and key the person-name columns of a canonical-record frame.
+
+    Reads ``full_name``, ``given_name``, ``family_name``, ``middle_name`` and ``gender``
+    (any may be absent) and returns a new DataFrame with the same index and exactly
+    ``NAME_OUTPUT_COLUMNS`` (string dtype, <NA> for missing). Work is done once per
+    distinct combination of name values, so repeated names cost nothing.
+    """
+    n = len(frame)
+    codes_list, uniques_list = [], []
+    for col in INPUT_COLUMNS[:4]:
+        if col not in frame.columns:  # absent column: one code, no 1M-row factorize
+            codes_list.append(np.zeros(n, dtype=np.int64))
+            uniques_list.append(np.array([None], dtype=object))
+            continue
+        c, u = _codes(frame[col])
+        codes_list.append(c)
+        uniques_list.append(u)
+    combined = np.zeros(n, dtype=np.int64)
+    for c, u in zip(codes_list, uniques_list, strict=True):
+        if len(u) > 1:  # a constant (absent / all-missing) column adds no information
+            combined, _ = pd.factorize(combined * len(u) + c)
+            combined = combined.astype(np.int64, copy=False)
+    first = np.full(combined.max() + 1 if n else 0, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(n - 1, -1, -1)
+    norm = _Normalizer()
+    picks = [u[c[first]] for c, u in zip(codes_list, uniques_list, strict=True)]
+    rows = [norm.row(*args) for args in zip(*picks, strict=True)]
+    name_cols = [c for c in NAME_OUTPUT_COLUMNS if c not in ("gender_norm", "gender_status")]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(name_cols)
+    if "gender" in frame.columns:
+        g_codes, g_uniques = _codes(frame["gender"])
+    else:
+        g_codes, g_uniques = np.zeros(n, dtype=np.int64), np.array([None], dtype=object)
+    g_vals = list(zip(*[_gender_one(v) for v in g_uniques], strict=True))
+    # Build each column once per unique value, then StringArray.take maps it back to the
+    # rows without re-validating a million strings.
+    out = {}
+    for col, values in zip(name_cols, columns, strict=True):
+        out[col] = pd.array(list(values), dtype="string").take(combined)
+    for col, values in zip(("gender_norm", "gender_status"), g_vals, strict=True):
+        out[col] = pd.array(list(values), dtype="string").take(g_codes)
+    return pd.DataFrame({col: out[col] for col in NAME_OUTPUT_COLUMNS}, index=frame.index)
