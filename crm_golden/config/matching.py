@@ -1,0 +1,166 @@
+"""Typed loader for ``rules/matching.yaml`` (blocking, comparisons, model, bands, clustering).
+
+The file is the user's declarative description of how records are linked, in the
+spirit of Splink's settings: it names columns of the normalized record (see
+``transforms/schema.py``), never a particular source, so the same file works for any
+source mapping. Everything is validated up front so a typo in a level ``kind`` is a
+``ConfigError`` naming the file and the key, not a failure halfway through a run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from crm_golden.config.base import StrictModel, load_model
+
+LevelKind = Literal[
+    "exact",
+    "exact_shared",
+    "jaro_winkler",
+    "levenshtein",
+    "damerau",
+    "phonetic_equal",
+    "nickname_equivalent",
+    "cross_language_equivalent",
+    "either_surname_equal",
+    "swapped",
+    "dob_swapped",
+    "same_year",
+    "within_days",
+]
+
+# A blocking key: a column, optionally ``col[a:b]`` (substring), or alternatives
+# ``col1|col2`` (a record is blocked once per non-null alternative value).
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(\[-?\d*:-?\d*\])?$")
+
+
+class BlockingRule(StrictModel):
+    """One blocking rule: records sharing all ``keys`` become candidate pairs."""
+
+    name: str
+    keys: list[str] = Field(min_length=1)
+    max_block_size: int | None = Field(default=None, ge=2)
+
+    @field_validator("keys")
+    @classmethod
+    def _check_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            for alt in key.split("|"):
+                if not _KEY_RE.match(alt.strip()):
+                    raise ValueError(f"bad blocking key syntax {key!r}; use col, col[a:b] or a|b")
+        return keys
+
+
+class Level(StrictModel):
+    """One comparison level; levels are tested in order and the first that holds wins."""
+
+    name: str
+    kind: LevelKind
+    columns: list[str] | None = None  # default: the comparison's first column
+    threshold: float | None = None  # jaro_winkler: min similarity; lev/damerau: max edits
+    tf_adjust: bool | None = None  # default: comparison tf_adjust, exact levels only
+    fixed_weight: float | None = None  # use this weight instead of the learned log2(m/u)
+
+    @model_validator(mode="after")
+    def _need_threshold(self) -> Level:
+        needs = {"jaro_winkler", "levenshtein", "damerau", "within_days"}
+        if self.kind in needs and self.threshold is None:
+            raise ValueError(f"level kind {self.kind!r} needs a threshold")
+        if self.kind == "swapped" and len(self.columns or []) != 2:
+            raise ValueError("level kind 'swapped' needs exactly two columns")
+        if self.kind == "jaro_winkler" and not (0.0 < (self.threshold or 0) <= 1.0):
+            raise ValueError("jaro_winkler threshold must be in (0, 1]")
+        return self
+
+
+class SharedValues(StrictModel):
+    """Which values count as 'shared' for ``exact_shared`` levels (family phones, info@...)."""
+
+    flag_columns: list[str] = []  # record-level booleans, e.g. email_is_role
+    distinct_column: str | None = None  # e.g. given_canon
+    max_distinct: int = Field(default=2, ge=1)  # more distinct people than this = shared
+
+
+class Comparison(StrictModel):
+    """A multi-level comparison of one attribute; pairs get level -1 (null) .. len(levels)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    columns: list[str] = Field(min_length=1)
+    levels: list[Level] = Field(min_length=1)
+    tf_adjust: bool = False
+    null_when: list[str] = []  # boolean columns that make a record's value count as null
+    shared: SharedValues | None = None
+
+
+class ModelSettings(StrictModel):
+    """Fellegi-Sunter training options."""
+
+    u_random_pairs: int = Field(default=300_000, ge=1000)
+    seed: int = 42
+    em_max_iterations: int = Field(default=100, ge=1)
+    em_tolerance: float = Field(default=1e-5, gt=0)
+    em_max_pairs: int = Field(default=2_000_000, ge=1000)
+    em_min_rule_pairs: int = Field(default=200, ge=1)  # train m on rules with this many pairs
+    prior: float | None = Field(default=None, gt=0, lt=1)  # None = estimated by EM
+    m_floor: float = Field(default=1e-4, gt=0, lt=0.5)
+    u_floor: float = Field(default=1e-6, gt=0, lt=0.5)
+    tf_floor: float = Field(default=1e-5, gt=0, lt=0.5)
+    tf_max_boost_bits: float = Field(default=6.0, ge=0)
+
+
+class Bands(StrictModel):
+    """Match-weight thresholds (log2 Bayes factor incl. prior) of the three bands."""
+
+    auto_match_weight: float
+    review_weight: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Bands:
+        if self.review_weight > self.auto_match_weight:
+            raise ValueError("review_weight must be <= auto_match_weight")
+        return self
+
+
+Constraint = Literal["tax_id", "date_of_birth", "given_name"]
+
+
+class ClusterSettings(StrictModel):
+    """Clustering without chaining: cannot-link constraints and weak-bridge cutting."""
+
+    constraints: list[Constraint] = ["tax_id", "date_of_birth", "given_name"]
+    given_name_min_similarity: float = Field(default=0.85, ge=0, le=1)
+    bridge_weight: float = 12.0  # auto edges below this weight are 'weak'
+    min_bridge_support: int = Field(default=2, ge=1)
+    max_cluster_size: int = Field(default=50, ge=2)
+
+
+class MatchingRules(StrictModel):
+    """The whole of ``rules/matching.yaml``."""
+
+    link_type: Literal["dedupe_and_link", "link_only", "dedupe_only"] = "dedupe_and_link"
+    blocking_rules: list[BlockingRule] = Field(min_length=1)
+    max_block_size: int = Field(default=300, ge=2)
+    comparisons: list[Comparison] = Field(min_length=1)
+    model: ModelSettings = ModelSettings()
+    bands: Bands
+    cluster: ClusterSettings = ClusterSettings()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> MatchingRules:
+        for what, names in (
+            ("comparisons", [c.name for c in self.comparisons]),
+            ("blocking_rules", [r.name for r in self.blocking_rules]),
+        ):
+            dup = {n for n in names if names.count(n) > 1}
+            if dup:
+                raise ValueError(f"duplicate {what} names: {sorted(dup)}")
+        return self
+
+
+def load_matching_rules(path: str | Path) -> MatchingRules:
+    """Load and validate ``rules/matching.yaml``; raises ``ConfigError`` naming file and key."""
+    return load_model(MatchingRules, Path(path))

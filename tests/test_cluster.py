@@ -1,0 +1,111 @@
+"""Clustering: constraints, no chaining through weak bridges, steward decisions, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_golden.config.matching import ClusterSettings
+from transforms.cluster import cluster_pairs
+
+SETTINGS = ClusterSettings(bridge_weight=12.0, min_bridge_support=2, max_cluster_size=50)
+
+
+def _pairs(edges: list[tuple[int, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "left_record_id": [e[0] for e in edges],
+            "right_record_id": [e[1] for e in edges],
+            "match_weight": [e[2] for e in edges],
+            "band": "auto_match",
+        }
+    )
+
+
+def _records(given: list, dob: list | None = None, tax: list | None = None) -> pd.DataFrame:
+    n = len(given)
+    df = pd.DataFrame({"record_id": np.arange(n), "given_key": given, "given_canon": given})
+    df["date_of_birth_norm"] = pd.to_datetime(dob if dob else [None] * n)
+    df["date_of_birth_status"] = np.where(df["date_of_birth_norm"].notna(), "valid", "missing")
+    df["tax_id_norm"] = tax if tax else [None] * n
+    df["tax_id_status"] = np.where(df["tax_id_norm"].notna(), "valid", "missing")
+    return df
+
+
+def _groups(res) -> list[set[int]]:
+    g = res.clusters.groupby("cluster_id")["record_id"].apply(lambda s: set(s.tolist()))
+    return sorted(g.tolist(), key=min)
+
+
+def test_namesake_chain_through_family_phone_is_not_merged() -> None:
+    # Five "Juan Garcia" namesakes, each a 2-record person (strong internal edge);
+    # consecutive people are linked only by one weak edge (shared family phone).
+    n_people = 5
+    rec = _records(["juan"] * (2 * n_people))
+    edges = [(2 * i, 2 * i + 1, 20.0) for i in range(n_people)]
+    edges += [(2 * i + 1, 2 * i + 2, 7.0) for i in range(n_people - 1)]
+    res = cluster_pairs(rec, _pairs(edges), SETTINGS)
+    assert _groups(res) == [{2 * i, 2 * i + 1} for i in range(n_people)]
+    assert res.report["bridges_cut"] == n_people - 1
+    assert res.report["size_distribution"] == {"2": n_people}
+
+
+def test_weak_edge_with_support_and_singleton_attachment_merge() -> None:
+    rec = _records(["ana"] * 5)
+    edges = [(0, 1, 20.0), (2, 3, 20.0), (0, 2, 7.0), (1, 3, 7.5), (3, 4, 7.0)]
+    res = cluster_pairs(rec, _pairs(edges), SETTINGS)
+    assert _groups(res) == [{0, 1, 2, 3, 4}]  # two cross edges; record 4 joins alone
+
+
+def test_cannot_link_constraints_block_merges() -> None:
+    rec = _records(
+        ["maria", "maria", "maria", "pedro", "maria", "maria"],
+        dob=["1980-01-02", None, "1975-06-07", None, "1980-02-01", None],
+        tax=[None, "12345678Z", None, None, None, "87654321X"],
+    )
+    # 0-1-2: 0 and 2 have clearly different DOBs -> cannot be one cluster.
+    # 3 is a different given name. 4 has a day/month swap of 0's DOB (allowed).
+    # 1 and 5 have different valid tax ids.
+    edges = [(0, 1, 30.0), (1, 2, 25.0), (0, 3, 30.0), (0, 4, 28.0), (1, 5, 26.0)]
+    res = cluster_pairs(rec, _pairs(edges), SETTINGS)
+    groups = _groups(res)
+    assert {0, 1, 4} in groups
+    assert {2} in groups and {3} in groups and {5} in groups
+    blocked = res.report["merges_blocked"]
+    assert blocked["given_name"] == 1 and blocked["tax_id"] == 1
+    assert blocked["date_of_birth"] == 1
+
+
+def test_nickname_equal_given_names_do_not_conflict() -> None:
+    rec = _records(["jose", "pepe"])
+    rec["given_canon"] = ["jose", "jose"]
+    res = cluster_pairs(rec, _pairs([(0, 1, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0, 1}]
+
+
+def test_steward_decisions_outrank_the_model() -> None:
+    rec = _records(["ana", "ana", "luis", "ana"])
+    edges = [(0, 1, 30.0)]
+    res = cluster_pairs(rec, _pairs(edges), SETTINGS,
+                        must_link=[(2, 3)], cannot_link=pd.DataFrame(
+                            {"left_record_id": [1], "right_record_id": [0]}))
+    assert _groups(res) == [{0}, {1}, {2, 3}]
+    assert res.report["merges_blocked"]["cannot_link"] == 1
+
+
+def test_cluster_ids_are_min_record_id_and_deterministic() -> None:
+    rec = _records(["eva"] * 6)
+    edges = [(5, 3, 20.0), (3, 4, 19.0), (1, 2, 18.0)]
+    a = cluster_pairs(rec, _pairs(edges), SETTINGS)
+    b = cluster_pairs(rec, _pairs(edges[::-1]), SETTINGS)
+    assert a.clusters.equals(b.clusters)
+    assert a.clusters["cluster_id"].tolist() == [0, 1, 1, 3, 3, 3]
+    assert a.report["largest_clusters"][0] == {"cluster_id": 3, "size": 3}
+
+
+def test_max_cluster_size_is_respected() -> None:
+    rec = _records(["x"] * 8)
+    edges = [(i, i + 1, 30.0) for i in range(7)]
+    res = cluster_pairs(rec, _pairs(edges), ClusterSettings(max_cluster_size=4))
+    assert max(len(g) for g in _groups(res)) <= 4
+    assert res.report["merges_blocked_by_size_cap"] >= 1

@@ -1,0 +1,90 @@
+"""Fellegi-Sunter: EM recovers m/u on a known mixture, scores, bands, tf, JSON round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_golden.config.matching import Bands, Comparison, Level, ModelSettings
+from transforms.compare import compare_pairs
+from transforms.model import FSModel, run_em, score_pairs, train_model
+
+
+def test_em_recovers_mixture() -> None:
+    rng = np.random.default_rng(0)
+    n_match, n_non = 2000, 18000
+    m_true = [np.array([0.9, 0.1]), np.array([0.8, 0.15, 0.05]), np.array([0.7, 0.3])]
+    u_true = [np.array([0.05, 0.95]), np.array([0.01, 0.09, 0.9]), np.array([0.1, 0.9])]
+    cols = []
+    for m, u in zip(m_true, u_true, strict=True):
+        cols.append(np.concatenate([rng.choice(len(m), n_match, p=m),
+                                    rng.choice(len(u), n_non, p=u)]))
+    levels = np.column_stack(cols).astype(np.int8)
+    levels[::50, 0] = -1  # some nulls, ignored by EM
+    u0 = [np.array([0.5, 0.5]), np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.5])]
+    m, u, lam, _, conv = run_em(levels, [2, 3, 2], u0, ModelSettings())
+    assert conv
+    assert lam == pytest.approx(0.1, abs=0.02)
+    assert m[1][0] == pytest.approx(0.8, abs=0.05)
+    assert u[1][2] == pytest.approx(0.9, abs=0.03)
+
+
+COMPS = [
+    Comparison(name="given", columns=["given_key"], tf_adjust=True,
+               levels=[Level(name="exact", kind="exact")]),
+    Comparison(name="dob", columns=["date_of_birth_norm"],
+               levels=[Level(name="exact", kind="exact")]),
+]
+
+
+def _records(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    names = np.array([f"name{i % 37}" for i in range(n)])
+    names[:10] = "common"
+    dob = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 15000, n), unit="D")
+    return pd.DataFrame({"record_id": np.arange(n), "given_key": names,
+                         "date_of_birth_norm": dob})
+
+
+def test_train_score_bands_and_json_round_trip() -> None:
+    rec = _records()
+    # duplicates: records 200..399 copy names/dobs of 0..199
+    rec.loc[200:, ["given_key", "date_of_birth_norm"]] = rec.loc[:199, [
+        "given_key", "date_of_birth_norm"]].to_numpy()
+    left = np.concatenate([np.arange(200), np.arange(0, 199)])
+    right = np.concatenate([np.arange(200, 400), np.arange(1, 200)])
+    comp = compare_pairs(rec, left, right, COMPS)
+    model = train_model(rec, comp, COMPS, ModelSettings(u_random_pairs=5000), 400 * 399 // 2)
+    assert 0 < model.prior < 0.01
+    w = model.comparisons[1].weights()
+    assert w[0] > 5 and w[1] < 0  # exact DOB strong evidence, disagreement negative
+    bands = Bands(auto_match_weight=3, review_weight=-2)
+    scored = score_pairs(comp, model, left, right, bands)
+    assert {"match_weight", "match_probability", "band", "w_given", "lvl_dob"} <= set(
+        scored.columns)
+    assert (scored["band"].iloc[:200] == "auto_match").all()
+    assert (scored["band"].iloc[200:] == "no_match").mean() > 0.9
+    p = scored["match_probability"].to_numpy()
+    assert np.allclose(p, 2 ** scored["match_weight"] / (1 + 2 ** scored["match_weight"]),
+                       rtol=1e-4)
+    # tf: agreeing on the common name is worth less than on a rarer one
+    common = scored.loc[(scored["lvl_given"] == 0) & (scored.index < 10), "w_given"]
+    rare = scored.loc[(scored["lvl_given"] == 0) & (scored.index >= 10) & (scored.index < 200), "w_given"]
+    assert common.max() < rare.min()
+    again = FSModel.from_json(model.to_json())
+    assert again == model
+    s2 = score_pairs(comp, again, left, right, bands)
+    assert np.array_equal(s2["match_weight"], scored["match_weight"])
+
+
+def test_model_rejects_other_comparisons() -> None:
+    rec = _records(50)
+    comp = compare_pairs(rec, np.arange(10), np.arange(10, 20), COMPS)
+    model = train_model(rec, comp, COMPS, ModelSettings(u_random_pairs=1000), 1225)
+    other = compare_pairs(rec, np.arange(10), np.arange(10, 20), COMPS[:1])
+    with pytest.raises(ValueError, match="retrain"):
+        score_pairs(other, model, np.arange(10), np.arange(10, 20),
+                    Bands(auto_match_weight=1, review_weight=0))
+    with pytest.raises(ValueError):
+        FSModel.from_json('{"format": "other"}')

@@ -1,0 +1,355 @@
+"""Clustering auto-match pairs into customers without chaining strangers together.
+
+Plain connected components over pairwise links chain namesakes who share a family phone
+or a mailbox into clusters of hundreds. Here:
+
+1. Edges are the auto-match pairs plus steward ``must_link`` pairs (these always win).
+2. Cannot-link constraints: two records with different valid tax ids, clearly different
+   valid dates of birth (not a day/month swap nor a one-digit typo), or different given
+   names that are neither nickname-equal (same canonical key) nor fuzzy-equal; plus steward
+   ``cannot_link`` pairs. An edge that itself violates one is dropped.
+3. Connected components are computed with scipy. A component is *easy* when it has two
+   records, or when no constraint attribute has two distinct values in it, all its edges
+   are strong (weight >= ``bridge_weight``) and it is within ``max_cluster_size``.
+   Easy components are accepted as they are (vectorized, the vast majority).
+4. Hard components are rebuilt by constrained union-find over their edges in descending
+   weight order: two groups merge only if no member of one conflicts with any member of
+   the other, the result stays within ``max_cluster_size``, and, for a weak edge between
+   two groups of 2+ records, if at least ``min_bridge_support`` auto edges join them (a
+   single weak bridge is cut). This is the only per-edge Python loop and it only visits
+   edges of hard components, each check being a small vectorized cartesian test.
+
+Cluster ids are the smallest record_id in the cluster, so they are deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from crm_golden.config.matching import ClusterSettings
+from transforms.block import unique_sorted, within_block_pairs
+
+_OK_STATUSES = ("valid", "fixed")
+_COMPANY_TAX_TYPES = ("es_cif", "company")
+
+
+@dataclass
+class ClusterResult:
+    """cluster_id per record_id, and a report without personal data."""
+
+    clusters: pd.DataFrame  # record_id, cluster_id
+    report: dict = field(default_factory=dict)
+
+
+class _Attrs:
+    """Per-record constraint attributes, integer-coded, aligned with record_id."""
+
+    def __init__(self, records: pd.DataFrame, settings: ClusterSettings) -> None:
+        rec = records.sort_values("record_id").reset_index(drop=True)
+        n = len(rec)
+        self.n = n
+        active = set(settings.constraints)
+        self.min_sim = settings.given_name_min_similarity
+
+        def valid(field_name: str, col: str) -> pd.Series | None:
+            if col not in rec.columns:
+                return None
+            s = rec[col]
+            st = f"{field_name}_status"
+            if st in rec.columns:
+                s = s.where(rec[st].isin(_OK_STATUSES))
+            return s
+
+        self.tax = np.full(n, -1, dtype=np.int64)
+        if "tax_id" in active:
+            s = valid("tax_id", "tax_id_norm")
+            if s is not None:
+                self.tax = pd.factorize(s.astype("string"), use_na_sentinel=True)[0]
+        self.dob_days = np.full(n, -1, dtype=np.int64)
+        self.dob_str = np.full(n, "", dtype=object)
+        self.dob_swap = np.full(n, -1, dtype=np.int64)
+        if "date_of_birth" in active:
+            s = valid("date_of_birth", "date_of_birth_norm")
+            if s is not None:
+                d = pd.to_datetime(s, errors="coerce")
+                ok = d.notna().to_numpy()
+                days = d.to_numpy(dtype="datetime64[D]").astype(np.int64)
+                self.dob_days = np.where(ok, days, -1)
+                self.dob_str = np.where(ok, d.dt.strftime("%Y%m%d").to_numpy(dtype=object), "")
+                sw = d.dt.year * 10000 + d.dt.day * 100 + d.dt.month
+                self.dob_swap = np.where(ok, sw.fillna(-1).to_numpy(), -1).astype(np.int64)
+                ymd = d.dt.year * 10000 + d.dt.month * 100 + d.dt.day
+                self.dob_ymd = np.where(ok, ymd.fillna(-1).to_numpy(), -1).astype(np.int64)
+        if not hasattr(self, "dob_ymd"):
+            self.dob_ymd = np.full(n, -1, dtype=np.int64)
+        self.given = np.full(n, -1, dtype=np.int64)
+        self.given_key = np.full(n, "", dtype=object)
+        self.family_key = np.full(n, "", dtype=object)
+        if "family_key" in rec.columns:
+            self.family_key = rec["family_key"].astype("string").fillna("").to_numpy(object)
+        # Any recorded tax id (whatever its validation status): sharing one exempts a
+        # pair from the given-name constraint (a renamed or mistyped first name).
+        self.tax_any = np.full(n, "", dtype=object)
+        if "tax_id_norm" in rec.columns:
+            t = rec["tax_id_norm"].astype("string")
+            if "tax_id_type" in rec.columns:  # a company id is shared by its employees
+                t = t.where(~rec["tax_id_type"].isin(_COMPANY_TAX_TYPES))
+            t = t.where(t.str.len() >= 6)
+            self.tax_any = t.fillna("").to_numpy(dtype=object)
+        if "given_name" in active:
+            canon = rec["given_canon"] if "given_canon" in rec.columns else None
+            key = rec["given_key"] if "given_key" in rec.columns else canon
+            if canon is None:
+                canon = key
+            if canon is not None:
+                canon = canon.astype("string")
+                canon = canon.where(canon.str.len() > 1)  # initials never conflict
+                self.given = pd.factorize(canon, use_na_sentinel=True)[0]
+                self.given_key = key.astype("string").fillna("").to_numpy(dtype=object)
+
+    def shares_personal_id(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Same personal tax id (any status) up to one typo: outweighs DOB/name conflicts.
+
+        A re-typed birth date or a changed first name happens; two strangers sharing a
+        personal id (not a company's) almost never.
+        """
+        ta, tb = self.tax_any[a], self.tax_any[b]
+        both = (ta != "") & (tb != "")
+        out = np.zeros(a.size, dtype=bool)
+        if both.any():
+            idx = np.flatnonzero(both)
+            d = process.cpdist(ta[idx], tb[idx], scorer=DamerauLevenshtein.distance)
+            out[idx] = d <= 1
+        return out
+
+    def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Reason code per pair: 0 none, 1 tax id, 2 date of birth, 3 given name."""
+        out = np.zeros(a.size, dtype=np.int8)
+        tx = (self.tax[a] >= 0) & (self.tax[b] >= 0) & (self.tax[a] != self.tax[b])
+        out[tx] = 1
+        da, db = self.dob_days[a], self.dob_days[b]
+        same_person_id = self.shares_personal_id(a, b)
+        cand = (out == 0) & (da >= 0) & (db >= 0) & (da != db) & ~same_person_id
+        cand &= self.dob_swap[a] != self.dob_ymd[b]
+        if cand.any():
+            idx = np.flatnonzero(cand)
+            dist = process.cpdist(
+                self.dob_str[a[idx]], self.dob_str[b[idx]], scorer=DamerauLevenshtein.distance
+            )
+            out[idx[dist > 1]] = 2
+        ga, gb = self.given[a], self.given[b]
+        cand = (out == 0) & (ga >= 0) & (gb >= 0) & (ga != gb)
+        cand &= ~same_person_id
+        if cand.any():
+            idx = np.flatnonzero(cand)
+            ka, kb = self.given_key[a[idx]], self.given_key[b[idx]]
+            sim = process.cpdist(ka, kb, scorer=JaroWinkler.similarity)
+            # Given and family name swapped between the records is not a conflict.
+            sw = process.cpdist(ka, self.family_key[b[idx]], scorer=JaroWinkler.similarity)
+            sw = np.minimum(
+                sw,
+                process.cpdist(self.family_key[a[idx]], kb, scorer=JaroWinkler.similarity),
+            )
+            out[idx[(sim < self.min_sim) & (sw < self.min_sim)]] = 3
+        return out
+
+
+_PRECOMPUTE_MAX = 300  # hard components up to this size get all pair conflicts precomputed
+_REASONS = {1: "tax_id", 2: "date_of_birth", 3: "given_name", 4: "cannot_link"}
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    return np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+
+
+def _in_sorted(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """Membership in a sorted array by binary search: O(k log m), not O(m) like np.isin."""
+    if sorted_codes.size == 0:
+        return np.zeros(values.size, dtype=bool)
+    j = np.minimum(np.searchsorted(sorted_codes, values), sorted_codes.size - 1)
+    return sorted_codes[j] == values
+
+
+def _as_pairs(pairs: object) -> tuple[np.ndarray, np.ndarray]:
+    """Accept a DataFrame (left/right_record_id or first two columns) or an (k, 2) array."""
+    if pairs is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if isinstance(pairs, pd.DataFrame):
+        if {"left_record_id", "right_record_id"} <= set(pairs.columns):
+            arr = pairs[["left_record_id", "right_record_id"]].to_numpy(dtype=np.int64)
+        else:
+            arr = pairs.iloc[:, :2].to_numpy(dtype=np.int64)
+    else:
+        arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def cluster_pairs(
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    settings: ClusterSettings,
+    must_link: object = None,
+    cannot_link: object = None,
+) -> ClusterResult:
+    """Cluster records from auto-match ``pairs`` (columns left_record_id, right_record_id,
+    match_weight, band) under cannot-link constraints and weak-bridge cutting.
+
+    ``must_link`` / ``cannot_link``: steward decisions as record_id pairs; they outrank the
+    model (a must-link always merges, a cannot-link is never merged across).
+    """
+    n = len(records)
+    attrs = _Attrs(records, settings)
+    auto = pairs[pairs["band"] == "auto_match"] if "band" in pairs.columns else pairs
+    ea = auto["left_record_id"].to_numpy(dtype=np.int64)
+    eb = auto["right_record_id"].to_numpy(dtype=np.int64)
+    ew = auto["match_weight"].to_numpy(dtype=np.float64)
+    ml_a, ml_b = _as_pairs(must_link)
+    cl_a, cl_b = _as_pairs(cannot_link)
+    cl_codes = unique_sorted(_pair_codes(cl_a, cl_b, n))
+
+    blocked = {name: 0 for name in _REASONS.values()}
+    # 2. Edges that themselves violate a constraint are dropped.
+    reason = attrs.conflict(ea, eb)
+    if cl_codes.size:
+        reason[(reason == 0) & _in_sorted(_pair_codes(ea, eb, n), cl_codes)] = 4
+    for code, name in _REASONS.items():
+        blocked[name] += int((reason == code).sum())
+    keep = reason == 0
+    ea, eb, ew = ea[keep], eb[keep], ew[keep]
+    # must-link edges carry infinite weight so they are merged first.
+    ea = np.concatenate([ml_a, ea])
+    eb = np.concatenate([ml_b, eb])
+    ew = np.concatenate([np.full(ml_a.size, np.inf), ew])
+
+    # 3. Components; classify easy vs hard.
+    graph = coo_matrix((np.ones(ea.size), (ea, eb)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    size = np.bincount(comp, minlength=comp.max() + 1 if n else 0)
+    hard = np.zeros(size.size, dtype=bool)
+    for arr in (attrs.tax, attrs.dob_days, attrs.given):
+        ok = arr >= 0
+        if ok.any():
+            uniq = unique_sorted(comp[ok].astype(np.int64) * (arr.max() + 1) + arr[ok])
+            distinct = np.bincount(uniq // (arr.max() + 1), minlength=size.size)
+            hard |= distinct > 1
+    weak = ew < settings.bridge_weight
+    hard[comp[ea[weak]]] = True
+    hard |= size > settings.max_cluster_size
+    if cl_codes.size:
+        same = comp[cl_a] == comp[cl_b]
+        hard[comp[cl_a[same]]] = True
+    hard &= size > 2
+    # must-link components are never split by the model: but constraints between model
+    # edges inside them are still checked in the hard pass (must-link edges merge first).
+
+    parent = comp.copy()  # easy components keep their component label
+    hard_rec = hard[comp]
+    bridges_cut = 0
+    size_capped = 0
+    n_hard_edges = 0
+    if hard_rec.any():
+        hard_nodes = np.flatnonzero(hard_rec)
+        he = hard_rec[ea]
+        ha, hb, hw = ea[he], eb[he], ew[he]
+        order = np.lexsort((hb, ha, -hw))
+        ha, hb, hw = ha[order], hb[order], hw[order]
+        n_hard_edges = int(ha.size)
+        edge_set = set(_pair_codes(ha, hb, n).tolist())
+        # Conflicts of every within-component pair of the (small) hard components, in one
+        # vectorized batch; the union-find loop below then only does set look-ups.
+        small = hard_rec & (size[comp] <= _PRECOMPUTE_MAX)
+        sa, sb, _, _ = within_block_pairs(np.flatnonzero(small), comp[small], None)
+        why_all = attrs.conflict(sa, sb)
+        codes_all = _pair_codes(sa, sb, n)
+        if cl_codes.size:
+            why_all[(why_all == 0) & _in_sorted(codes_all, cl_codes)] = 4
+        bad = why_all > 0
+        conflicts = dict(zip(codes_all[bad].tolist(), why_all[bad].tolist(), strict=True))
+        uf = {int(x): int(x) for x in hard_nodes}
+        members: dict[int, list[int]] = {int(x): [int(x)] for x in hard_nodes}
+        is_small = dict(zip(hard_nodes.tolist(), small[hard_nodes].tolist(), strict=True))
+
+        def find(x: int) -> int:
+            root = x
+            while uf[root] != root:
+                root = uf[root]
+            while uf[x] != root:
+                uf[x], x = root, uf[x]
+            return root
+
+        def first_conflict(ma: list[int], mb: list[int], small_comp: bool) -> int:
+            if small_comp:
+                for x in ma:
+                    for y in mb:
+                        r = conflicts.get(x * n + y if x < y else y * n + x)
+                        if r:
+                            return r
+                return 0
+            ca = np.repeat(np.asarray(ma), len(mb))
+            cb = np.tile(np.asarray(mb), len(ma))
+            why = attrs.conflict(ca, cb)
+            if cl_codes.size:
+                why[(why == 0) & _in_sorted(_pair_codes(ca, cb, n), cl_codes)] = 4
+            return int(why[why > 0][0]) if why.any() else 0
+
+        for a, b, w in zip(ha.tolist(), hb.tolist(), hw.tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                continue
+            ma, mb = members[ra], members[rb]
+            if w != np.inf:
+                why = first_conflict(ma, mb, is_small[a])
+                if why:
+                    blocked[_REASONS[why]] += 1
+                    continue
+                if len(ma) + len(mb) > settings.max_cluster_size:
+                    size_capped += 1
+                    continue
+                if w < settings.bridge_weight and len(ma) >= 2 and len(mb) >= 2:
+                    support = sum(
+                        (x * n + y if x < y else y * n + x) in edge_set for x in ma for y in mb
+                    )
+                    if support < settings.min_bridge_support:
+                        bridges_cut += 1
+                        continue
+            if len(ma) < len(mb):
+                ra, rb, ma, mb = rb, ra, mb, ma
+            uf[rb] = ra
+            ma.extend(mb)
+            del members[rb]
+        roots = np.array([find(int(x)) for x in hard_nodes], dtype=np.int64)
+        parent[hard_nodes] = comp.max() + 1 + roots  # fresh labels, disjoint from comp ids
+
+    # Deterministic cluster id = smallest record_id in the cluster.
+    labels, inv = np.unique(parent, return_inverse=True)
+    min_id = np.full(labels.size, n, dtype=np.int64)
+    np.minimum.at(min_id, inv, np.arange(n))
+    cluster_id = min_id[inv]
+    clusters = pd.DataFrame({"record_id": np.arange(n, dtype=np.int64), "cluster_id": cluster_id})
+    csize = np.bincount(inv)
+    dist = pd.Series(csize).value_counts().sort_index()
+    top = np.argsort(-csize, kind="stable")[:10]
+    report = {
+        "clusters": int(labels.size),
+        "records": int(n),
+        "auto_edges": int(len(auto)),
+        "must_link_edges": int(ml_a.size),
+        "cannot_link_pairs": int(cl_codes.size),
+        "size_distribution": {str(int(k)): int(v) for k, v in dist.items()},
+        "largest_clusters": [
+            {"cluster_id": int(min_id[i]), "size": int(csize[i])} for i in top if csize[i] > 1
+        ],
+        "merges_blocked": blocked,
+        "bridges_cut": int(bridges_cut),
+        "merges_blocked_by_size_cap": int(size_capped),
+        "hard_components": int(hard.sum()),
+        "hard_component_edges": n_hard_edges,
+    }
+    return ClusterResult(clusters=clusters, report=report)

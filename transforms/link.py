@@ -1,0 +1,182 @@
+"""One entry point for probabilistic linking: block -> compare -> train/score -> bands -> cluster.
+
+``link_records`` is what the pipeline calls; each stage is also usable on its own. The
+returned metrics are JSON-serializable and carry only counts, probabilities and timings,
+never personal data, so they can go straight into ``audit.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crm_golden.config.matching import MatchingRules
+from transforms.block import block_records
+from transforms.cluster import cluster_pairs
+from transforms.compare import compare_pairs
+from transforms.model import FSModel, score_pairs, train_model, weight_histogram
+
+# Identity columns shown side by side in the review queue (those present are used).
+REVIEW_COLUMNS = [
+    "source",
+    "source_record_id",
+    "name_given",
+    "name_middle",
+    "name_family",
+    "email_norm",
+    "phone_e164",
+    "date_of_birth_norm",
+    "street_norm",
+    "postal_code_norm",
+    "city_norm",
+    "country_code",
+    "tax_id_norm",
+    "company_norm",
+]
+
+
+@dataclass
+class LinkResult:
+    """Scored pairs (>= review threshold), the model used, clusters, and metrics."""
+
+    pairs: pd.DataFrame
+    model: FSModel
+    clusters: pd.DataFrame  # record_id, cluster_id
+    metrics: dict = field(default_factory=dict)
+
+
+def link_records(
+    clean: pd.DataFrame,
+    rules: MatchingRules,
+    model: FSModel | None = None,
+    retrain: bool = False,
+    must_link: object = None,
+    cannot_link: object = None,
+) -> LinkResult:
+    """Link clean normalized records into clusters.
+
+    ``model``: a previously trained model to reuse (train once, score many); it is
+    retrained when ``retrain`` is true, when none is given, or when it does not fit the
+    comparisons computable on this data (the metrics say which happened).
+    ``must_link`` / ``cannot_link``: steward decisions as record_id pairs.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    # Internally record_id must be dense 0..n-1 (pairs are encoded as left * n + right);
+    # after quarantine it may have gaps, so remap and map back at the end.
+    clean = clean.sort_values("record_id", kind="stable").reset_index(drop=True)
+    orig_ids = clean["record_id"].to_numpy(dtype=np.int64)
+    dense = bool(np.array_equal(orig_ids, np.arange(len(clean))))
+    if not dense:
+        clean = clean.assign(record_id=np.arange(len(clean), dtype=np.int64))
+        must_link = _to_dense_pairs(must_link, orig_ids)
+        cannot_link = _to_dense_pairs(cannot_link, orig_ids)
+    blocks = block_records(clean, rules.blocking_rules, rules.link_type, rules.max_block_size)
+    timings["block"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    comp = compare_pairs(clean, blocks.left, blocks.right, rules.comparisons)
+    timings["compare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    model_source = "reused"
+    if model is None or retrain or not model.matches(comp):
+        model_source = (
+            "trained" if model is None else ("retrained" if retrain else "retrained_mismatch")
+        )
+        model = train_model(
+            clean, comp, rules.comparisons, rules.model, blocks.total_comparisons,
+            rules.link_type, blocks.rule_pairs,
+        )
+    timings["train"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scored = score_pairs(comp, model, blocks.left, blocks.right, rules.bands)
+    weights = scored["match_weight"].to_numpy()
+    band_counts = scored["band"].value_counts().to_dict()
+    pairs = scored[scored["band"] != "no_match"].reset_index(drop=True)
+    del scored
+    timings["score"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    clus = cluster_pairs(clean, pairs, rules.cluster, must_link, cannot_link)
+    timings["cluster"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+
+    clusters = clus.clusters
+    if not dense:
+        for col in ("left_record_id", "right_record_id"):
+            pairs[col] = orig_ids[pairs[col].to_numpy()]
+        clusters = pd.DataFrame({
+            "record_id": orig_ids[clusters["record_id"].to_numpy()],
+            "cluster_id": orig_ids[clusters["cluster_id"].to_numpy()],  # min id stays min
+        })
+    metrics = {
+        "records": int(len(clean)),
+        "link_type": rules.link_type,
+        "blocking": blocks.metrics(),
+        "comparison_notes": comp.notes,
+        "model_source": model_source,
+        "model": {
+            "prior": model.prior,
+            "prior_weight": model.prior_weight,
+            "lambda_candidates": model.lambda_candidates,
+            "training": model.training,
+            "parameters": model.parameters_table(),
+        },
+        "weight_histogram": weight_histogram(weights),
+        "pairs_per_band": {str(k): int(v) for k, v in band_counts.items()},
+        "clusters": clus.report,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    return LinkResult(pairs=pairs, model=model, clusters=clusters, metrics=metrics)
+
+
+def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:
+    """Steward pairs given in original record_ids -> dense positions (unknown ids dropped)."""
+    if pairs is None:
+        return None
+    from transforms.cluster import _as_pairs
+
+    a, b = _as_pairs(pairs)
+    pa = np.searchsorted(orig_ids, a)
+    pb = np.searchsorted(orig_ids, b)
+    pa_c, pb_c = np.minimum(pa, orig_ids.size - 1), np.minimum(pb, orig_ids.size - 1)
+    ok = (pa < orig_ids.size) & (pb < orig_ids.size)
+    ok &= (orig_ids[pa_c] == a) & (orig_ids[pb_c] == b)
+    return np.column_stack([pa[ok], pb[ok]]).astype(np.int64)
+
+
+def build_review_queue(pairs: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
+    """Review-band pairs side by side (``l_<col>`` / ``r_<col>``), best first.
+
+    This frame holds personal data by design (it is for stewards); it is written to
+    ``review_queue.parquet`` only, never logged.
+    """
+    rev = pairs[pairs["band"] == "review"]
+    cols = [c for c in REVIEW_COLUMNS if c in clean.columns]
+    rec = clean.set_index("record_id")[cols]
+    out = rev[["left_record_id", "right_record_id", "match_weight", "match_probability"]]
+    out = out.reset_index(drop=True)
+    left = rec.reindex(out["left_record_id"].to_numpy()).reset_index(drop=True)
+    right = rec.reindex(out["right_record_id"].to_numpy()).reset_index(drop=True)
+    wcols = [c for c in rev.columns if c.startswith("w_")]
+    parts = [out, left.add_prefix("l_"), right.add_prefix("r_"),
+             rev[wcols].reset_index(drop=True)]
+    res = pd.concat(parts, axis=1)
+    return res.sort_values(
+        ["match_weight", "left_record_id", "right_record_id"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+
+
+def pairs_from_clusters(clusters: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """All within-cluster record pairs (left < right), e.g. for pairwise evaluation."""
+    from transforms.block import within_block_pairs
+
+    rid = clusters["record_id"].to_numpy(dtype=np.int64)
+    cid = clusters["cluster_id"].to_numpy(dtype=np.int64)
+    a, b, _, _ = within_block_pairs(rid, cid, None)
+    return np.minimum(a, b), np.maximum(a, b)

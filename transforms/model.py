@@ -1,0 +1,381 @@
+"""Fellegi-Sunter model: unsupervised training (u by random sampling, m by EM), scoring, bands.
+
+Why our own EM rather than ``recordlinkage.ECMClassifier``: ECM only handles binary
+agreement features, while our comparisons have ordered multi-level outcomes (exact /
+nickname / fuzzy / phonetic / else) plus a null level that must carry no evidence. The
+EM here runs on the *distinct comparison patterns* with their counts (a few thousand
+rows instead of millions of pairs), so a full training takes well under a second.
+
+Training, Splink-style:
+- ``u`` (P(level | non-match)) from pairs of records drawn at random with a fixed seed:
+  random pairs are almost all non-matches, and this is the population ``u`` that the
+  score needs. Blocked pairs cannot give it because they agree on the blocking keys.
+- ``m`` (P(level | match)) and the share of matches among candidate pairs by EM on the
+  candidate pairs (null levels are missing-at-random and skipped).
+- the prior ``P(match)`` for a random pair = expected matches among candidates / all pairs.
+
+Scoring: ``match_weight = log2(prior odds) + sum(log2(m/u))``; for term-frequency
+adjusted exact levels ``u`` is replaced by the frequency of the agreeing value, so a
+match on a common surname or city is worth less than on a rare one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crm_golden.config.matching import Bands, Comparison, ModelSettings
+from transforms.block import unique_counts
+from transforms.compare import ComparisonResult, compare_pairs
+
+MODEL_FORMAT = "crm-golden/fs-model/1"
+
+
+@dataclass
+class ComparisonParams:
+    """Learned parameters of one comparison (levels include the final 'else')."""
+
+    name: str
+    level_names: list[str]
+    m: list[float]
+    u: list[float]
+    tf_levels: list[bool]
+    u_candidates: list[float] = field(default_factory=list)
+    fixed_weights: list[float | None] = field(default_factory=list)
+
+    def weights(self) -> np.ndarray:
+        """log2(m/u) per level, or the level's configured fixed weight (discounted values)."""
+        w = np.log2(np.asarray(self.m) / np.asarray(self.u))
+        for i, f in enumerate(self.fixed_weights):
+            if f is not None:
+                w[i] = f
+        return w
+
+
+@dataclass
+class FSModel:
+    """A trained Fellegi-Sunter model, serializable as JSON (train once, score many)."""
+
+    comparisons: list[ComparisonParams]
+    prior: float  # P(match) for a random record pair
+    lambda_candidates: float  # share of matches among candidate pairs (EM)
+    tf_floor: float = 1e-5
+    tf_max_boost_bits: float = 6.0
+    training: dict = field(default_factory=dict)
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def to_json(self) -> str:
+        """JSON text with format tag; no personal data (only probabilities and counts)."""
+        return json.dumps({"format": MODEL_FORMAT, **asdict(self)}, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FSModel:
+        data = json.loads(text)
+        if data.pop("format", None) != MODEL_FORMAT:
+            raise ValueError(f"not a {MODEL_FORMAT} model file")
+        comps = [ComparisonParams(**c) for c in data.pop("comparisons")]
+        return cls(comparisons=comps, **data)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> FSModel:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def signature(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(c.name, tuple(c.level_names)) for c in self.comparisons]
+
+    def matches(self, result: ComparisonResult) -> bool:
+        """True if this model was trained on the same comparisons and levels as ``result``."""
+        return self.signature() == [(c.name, tuple(c.level_names)) for c in result.comparisons]
+
+    def parameters_table(self) -> list[dict]:
+        """m, u and weight per level, for the audit report."""
+        rows = []
+        for c in self.comparisons:
+            w = c.weights()
+            for i, lvl in enumerate(c.level_names):
+                rows.append(
+                    {
+                        "comparison": c.name,
+                        "level": lvl,
+                        "m": round(float(c.m[i]), 6),
+                        "u": round(float(c.u[i]), 8),
+                        "weight": round(float(w[i]), 3),
+                        "tf_adjusted": bool(c.tf_levels[i]),
+                    }
+                )
+        return rows
+
+
+def random_pairs(
+    records: pd.DataFrame, n_pairs: int, seed: int, link_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic sample of distinct random record pairs (cross-source for link_only)."""
+    n = len(records)
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, size=int(n_pairs * 1.2) + 10)
+    b = rng.integers(0, n, size=a.size)
+    keep = a != b
+    if link_type == "link_only" and "source" in records.columns:
+        src = pd.factorize(records.sort_values("record_id")["source"])[0]
+        keep &= src[a] != src[b]
+    a, b = a[keep][:n_pairs], b[keep][:n_pairs]
+    return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+
+
+def _level_probs(levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None) -> np.ndarray:
+    ok = levels >= 0
+    w = np.ones(levels.size) if weights is None else weights
+    counts = np.bincount(levels[ok].astype(np.int64), weights=w[ok], minlength=n_levels)
+    return counts / max(counts.sum(), 1e-12)
+
+
+def _init_m(n_levels: int) -> np.ndarray:
+    raw = np.array([0.5**i for i in range(n_levels - 1)] + [0.05])
+    return raw / raw.sum()
+
+
+def run_em(
+    levels: np.ndarray,
+    n_levels: list[int],
+    u_init: list[np.ndarray],
+    settings: ModelSettings,
+    lambda_init: float = 0.1,
+    fix_u: bool = False,
+    m_init: list[np.ndarray] | None = None,
+    fix_m: bool = False,
+) -> tuple[list[np.ndarray], list[np.ndarray], float, int, bool]:
+    """EM over distinct patterns: returns (m, u, lambda, iterations, converged).
+
+    Pairs are collapsed to unique level patterns with counts (mixed-radix int64 code),
+    so each iteration costs O(patterns x comparisons), independent of the pair count.
+    """
+    n_comp = levels.shape[1]
+    radix = np.array([k + 1 for k in n_levels], dtype=np.int64)
+    code = np.zeros(levels.shape[0], dtype=np.int64)
+    for c in range(n_comp):
+        code = code * radix[c] + (levels[:, c].astype(np.int64) + 1)
+    pats, counts = unique_counts(code)
+    pat = np.empty((pats.size, n_comp), dtype=np.int64)
+    rem = pats.copy()
+    for c in range(n_comp - 1, -1, -1):
+        pat[:, c] = rem % radix[c] - 1
+        rem //= radix[c]
+    counts = counts.astype(np.float64)
+    m = [np.asarray(x, float) for x in m_init] if m_init else [_init_m(k) for k in n_levels]
+    u = [np.clip(np.asarray(x, dtype=float), settings.u_floor, 1.0) for x in u_init]
+    lam = lambda_init
+    converged = False
+    it = 0
+    for it in range(1, settings.em_max_iterations + 1):  # noqa: B007 - reported after loop
+        logm = np.zeros(pats.size)
+        logu = np.zeros(pats.size)
+        for c in range(n_comp):
+            ok = pat[:, c] >= 0
+            logm[ok] += np.log(m[c][pat[ok, c]])
+            logu[ok] += np.log(u[c][pat[ok, c]])
+        a = np.log(lam) + logm
+        b = np.log1p(-lam) + logu
+        g = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
+        new_lam = float((g * counts).sum() / counts.sum())
+        new_m, new_u = [], []
+        for c in range(n_comp):
+            nm = _level_probs(pat[:, c], n_levels[c], g * counts)
+            nu = _level_probs(pat[:, c], n_levels[c], (1 - g) * counts)
+            nm = np.clip(nm, settings.m_floor, 1.0)
+            nu = np.clip(nu, settings.u_floor, 1.0)
+            new_m.append(m[c] if fix_m else nm / nm.sum())
+            new_u.append(u[c] if fix_u else nu / nu.sum())
+        delta = max(
+            abs(new_lam - lam),
+            max(float(np.abs(x - y).max()) for x, y in zip(new_m, m, strict=True)),
+        )
+        m, u, lam = new_m, new_u, min(max(new_lam, 1e-9), 1 - 1e-9)
+        if delta < settings.em_tolerance:
+            converged = True
+            break
+    return m, u, lam, it, converged
+
+
+def train_model(
+    records: pd.DataFrame,
+    candidates: ComparisonResult,
+    comparisons: list[Comparison],
+    settings: ModelSettings,
+    total_comparisons: int,
+    link_type: str = "dedupe_and_link",
+    rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+) -> FSModel:
+    """Train m/u/prior without labels (see module docstring).
+
+    ``rule_pairs`` (from ``BlockingResult.rule_pairs``): when given, m is estimated by one
+    EM run per blocking rule over that rule's pairs, leaving out the comparisons on the
+    rule's own columns, and averaged (Splink's approach: EM on all blocked pairs lets
+    namesakes who agree on the blocking keys pass for matches). Otherwise, or for
+    comparisons no rule can train, EM runs on all candidates. u is fixed at its
+    random-pair value throughout; the last EM estimates only the match share.
+    """
+    ra, rb = random_pairs(records, settings.u_random_pairs, settings.seed, link_type)
+    rand = compare_pairs(records, ra, rb, comparisons)
+    n_levels = [c.n_levels for c in candidates.comparisons]
+    u_rand = []
+    for i, c in enumerate(candidates.comparisons):
+        u = _level_probs(rand.levels[:, i], c.n_levels)
+        u = np.clip(u, settings.u_floor, 1.0)
+        u_rand.append(u / u.sum())
+    lv = candidates.levels
+    rng = np.random.default_rng(settings.seed)
+    m_sum = [np.zeros(k) for k in n_levels]
+    m_runs = np.zeros(len(n_levels))
+    runs: list[dict] = []
+    # m by EM per blocking rule, with u fixed at its random-pair value and the
+    # comparisons on the rule's own columns left out (they agree by construction there).
+    for rule_name, (idx, cols) in (rule_pairs or {}).items():
+        if idx.size < settings.em_min_rule_pairs:
+            continue
+        keep = [
+            i for i, c in enumerate(comparisons_used(comparisons, candidates))
+            if not set(c.columns) & set(cols)
+        ]
+        if not keep:
+            continue
+        if idx.size > settings.em_max_pairs:
+            idx = np.sort(rng.choice(idx, settings.em_max_pairs, replace=False))
+        sub = lv[np.ix_(idx, keep)]
+        m_k, _, lam_k, it_k, conv_k = run_em(
+            sub, [n_levels[i] for i in keep], [u_rand[i] for i in keep], settings,
+            lambda_init=0.3, fix_u=True)
+        for j, i in enumerate(keep):
+            m_sum[i] += m_k[j]
+            m_runs[i] += 1
+        runs.append({"rule": rule_name, "pairs": int(idx.size), "lambda": round(lam_k, 4),
+                     "iterations": it_k, "converged": conv_k,
+                     "comparisons": [candidates.comparisons[i].name for i in keep]})
+    sample = lv
+    if lv.shape[0] > settings.em_max_pairs:
+        sample = lv[np.sort(rng.choice(lv.shape[0], settings.em_max_pairs, replace=False))]
+    if (m_runs == 0).any():  # comparisons no rule could train: EM on all candidates
+        m_all, _, _, _, _ = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
+                                   fix_u=True)
+        for i in np.flatnonzero(m_runs == 0):
+            m_sum[i] += m_all[i]
+            m_runs[i] = 1
+    m = [m_sum[i] / m_runs[i] for i in range(len(n_levels))]
+    # Share of matches among candidates with m and u fixed: only lambda is estimated.
+    _, u_em, lam, iters, conv = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
+                                       fix_u=True, m_init=m, fix_m=True)
+    n_cand = candidates.levels.shape[0]
+    if settings.prior is not None:
+        prior = settings.prior
+    else:
+        prior = lam * n_cand / max(total_comparisons, 1)
+    prior = float(min(max(prior, 1e-12), 0.5))
+    params = [
+        ComparisonParams(
+            name=c.name,
+            level_names=list(c.level_names),
+            m=[float(x) for x in m[i]],
+            u=[float(x) for x in u_rand[i]],
+            tf_levels=list(c.tf_levels),
+            u_candidates=[float(x) for x in u_em[i]],
+            fixed_weights=list(c.fixed_weights),
+        )
+        for i, c in enumerate(candidates.comparisons)
+    ]
+    return FSModel(
+        comparisons=params,
+        prior=prior,
+        lambda_candidates=float(lam),
+        tf_floor=settings.tf_floor,
+        tf_max_boost_bits=settings.tf_max_boost_bits,
+        training={
+            "n_records": int(len(records)),
+            "candidate_pairs": int(n_cand),
+            "em_pairs": int(sample.shape[0]),
+            "em_runs": runs,
+            "em_iterations": int(iters),
+            "em_converged": bool(conv),
+            "u_random_pairs": int(ra.size),
+            "total_comparisons": int(total_comparisons),
+            "seed": settings.seed,
+        },
+    )
+
+
+def comparisons_used(comparisons: list[Comparison], result: ComparisonResult) -> list[Comparison]:
+    """Configured comparisons that were computed (same order as ``result.comparisons``)."""
+    by_name = {c.name: c for c in comparisons}
+    return [by_name[c.name] for c in result.comparisons]
+
+
+def score_pairs(
+    result: ComparisonResult,
+    model: FSModel,
+    left: np.ndarray,
+    right: np.ndarray,
+    bands: Bands,
+    min_weight: float | None = None,
+) -> pd.DataFrame:
+    """Match weight, probability, band and per-comparison level/weight for every pair.
+
+    ``min_weight`` drops pairs below it early (keeps memory bounded on millions of pairs).
+    """
+    if not model.matches(result):
+        raise ValueError("model was trained on other comparisons/levels; retrain it")
+    total = np.full(left.size, model.prior_weight, dtype=np.float64)
+    contrib: dict[str, np.ndarray] = {}
+    for i, c in enumerate(model.comparisons):
+        lv = result.levels[:, i].astype(np.int64)
+        w_lvl = np.append(c.weights(), 0.0)  # index -1 -> null -> 0
+        w = w_lvl[lv]
+        tf_lvl = np.append(np.asarray(c.tf_levels, dtype=bool), False)[lv]
+        tf = result.tf.get(c.name)
+        if tf is not None and tf_lvl.any():
+            use = tf_lvl & ~np.isnan(tf)
+            m_arr = np.asarray(c.m)[lv[use]]
+            w_tf = np.log2(m_arr / np.maximum(tf[use].astype(np.float64), model.tf_floor))
+            w[use] = np.minimum(w_tf, w[use] + model.tf_max_boost_bits)
+        contrib[c.name] = w.astype(np.float32)
+        total += w
+    keep = slice(None) if min_weight is None else total >= min_weight
+    out = {
+        "left_record_id": np.asarray(left)[keep],
+        "right_record_id": np.asarray(right)[keep],
+        "match_weight": total[keep].astype(np.float32),
+    }
+    out["match_probability"] = (1.0 / (1.0 + np.exp2(-total[keep]))).astype(np.float64)
+    band = np.where(
+        total[keep] >= bands.auto_match_weight,
+        "auto_match",
+        np.where(total[keep] >= bands.review_weight, "review", "no_match"),
+    )
+    out["band"] = pd.Categorical(band, categories=["auto_match", "review", "no_match"])
+    for i, c in enumerate(model.comparisons):
+        out[f"lvl_{c.name}"] = result.levels[keep, i] if min_weight is not None else (
+            result.levels[:, i]
+        )
+        out[f"w_{c.name}"] = contrib[c.name][keep]
+    return pd.DataFrame(out)
+
+
+def weight_histogram(weights: np.ndarray, width: float = 2.0) -> list[dict]:
+    """Counts per match-weight bin (JSON-friendly) for the audit report."""
+    if weights.size == 0:
+        return []
+    lo = np.floor(weights.min() / width) * width
+    hi = np.ceil(weights.max() / width) * width + width
+    counts, edges = np.histogram(weights, bins=np.arange(lo, hi + 1e-9, width))
+    return [
+        {"from": float(edges[i]), "to": float(edges[i + 1]), "pairs": int(counts[i])}
+        for i in range(counts.size)
+        if counts[i]
+    ]
