@@ -82,6 +82,22 @@ def test_chunked_equals_whole():
     pd.testing.assert_frame_equal(whole, parts, check_dtype=False)
 
 
+def test_parallel_equals_serial():
+    """Worker processes (names in chunks, phones, e-mails) give exactly the serial result."""
+    pytest.importorskip("transforms.names")
+    rec = pd.concat([_records()] * 3, ignore_index=True)
+    rec["full_name"] = ["GARCÍA LÓPEZ, José", None, "John A. Smith", "Иванова Наталья Сергеевна",
+                        None, "Pepe Rodríguez"] * 2
+    rec["phone_2"] = [None, "+7 912 345 67 89", None, "0034 612 34 56 79"] * 3
+    rec.index = rec.index * 10 + 5  # not a RangeIndex: results must follow the input index
+    specs = {"marketing": {"consent_email": {"type": "boolean", "vocabulary": "consent"}}}
+    args = (DEFAULTS, ValidationRules(), load_vocabularies(), date(2024, 6, 1), specs)
+    serial = normalize_records(rec, *args, workers=1)
+    parallel = normalize_records(rec, *args, parallel_threshold=0, workers=2)
+    pd.testing.assert_frame_equal(parallel, serial)
+    assert "family_key" in parallel.columns
+
+
 def test_names_integrated_when_available():
     pytest.importorskip("transforms.names")
     out = normalize_records(_records(), DEFAULTS, ValidationRules(), None, date(2024, 6, 1))

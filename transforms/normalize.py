@@ -8,12 +8,20 @@ every input column untouched (lineage and raw values stay for stewards).
 Rows are independent, so the function can run on chunks of rows (Dask) and
 give the same result as on the whole frame. Each field normalizer works per
 distinct value, which is where the speed comes from.
+
+Big runs use both cores: above ``PARALLEL_MIN_DISTINCT`` rows, names (split in
+chunks of distinct name combinations), phones and e-mails run in a pool of
+worker processes while this process normalizes everything else. Every
+normalizer is a pure function of its row's values, so the result is identical
+to the serial path (``tests/test_normalize.py`` checks it).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -33,6 +41,12 @@ from transforms.vocab import Vocabularies, clean_strings, map_vocabulary
 log = logging.getLogger(__name__)
 
 NORMALIZED_ATTRIBUTE_PREFIX = "attr_norm."
+# Below this many rows (or distinct name combinations) everything stays in one process:
+# starting workers costs about a second, more than small runs and tests take.
+PARALLEL_MIN_DISTINCT = 50_000
+PARALLEL_WORKERS = 2
+NAME_CHUNKS_PER_WORKER = 2
+NAME_INPUT_COLUMNS = ("full_name", "given_name", "family_name", "middle_name", "gender")
 ATTRIBUTE_TYPES = ("string", "number", "integer", "date", "boolean")
 
 
@@ -69,6 +83,53 @@ def source_settings(records: pd.DataFrame, source_defaults: pd.DataFrame | Mappi
     return out
 
 
+def _names_function():  # noqa: ANN202 - the names normalizer, or None when not installed
+    try:
+        from transforms.names import normalize_names
+    except ImportError:
+        log.warning("transforms.names not available: name columns not produced")
+        return None
+    return normalize_names
+
+
+def _distinct_name_rows(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """(one row per distinct combination of the name columns, row -> combination code)."""
+    cols = [c for c in NAME_INPUT_COLUMNS if c in records.columns]
+    combined = np.zeros(len(records), dtype=np.int64)
+    for col in cols:
+        codes, uniques = pd.factorize(records[col], use_na_sentinel=True)
+        width = len(uniques) + 1
+        codes = np.where(codes < 0, len(uniques), codes)
+        combined, _ = pd.factorize(combined * width + codes)
+        combined = combined.astype(np.int64, copy=False)
+    first = np.full(combined.max() + 1 if len(combined) else 0, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)
+    distinct = records[cols].iloc[first].reset_index(drop=True)
+    return distinct, combined
+
+
+def _submit_names(records: pd.DataFrame, executor: Executor, chunks: int, threshold: int):  # noqa: ANN202
+    """Names of the distinct name combinations, in ``chunks`` pool tasks (None: run inline)."""
+    fn = _names_function()
+    if fn is None:
+        return None
+    distinct, codes = _distinct_name_rows(records)
+    if len(distinct) <= threshold:
+        return None
+    size = -(-len(distinct) // chunks)
+    futures = [executor.submit(fn, distinct.iloc[i:i + size])
+               for i in range(0, len(distinct), size)]
+    return futures, codes
+
+
+def _collect_names(pending, records: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+    futures, codes = pending
+    per_combination = pd.concat([f.result() for f in futures], ignore_index=True)
+    out = per_combination.iloc[codes]
+    out.index = records.index
+    return out.drop(columns=[c for c in out.columns if c in records.columns])
+
+
 def normalize_name_part(records: pd.DataFrame) -> pd.DataFrame:
     """Name columns from ``transforms.names.normalize_names`` (owned by another module).
 
@@ -76,13 +137,18 @@ def normalize_name_part(records: pd.DataFrame) -> pd.DataFrame:
     testable) while names are developed separately; without it no name
     columns are added and a warning is logged once.
     """
-    try:
-        from transforms.names import normalize_names
-    except ImportError:
-        log.warning("transforms.names not available: name columns not produced")
+    fn = _names_function()
+    if fn is None:
         return pd.DataFrame(index=records.index)
-    names = normalize_names(records)
+    names = fn(records)
     return names.drop(columns=[c for c in names.columns if c in records.columns])
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    # "spawn": workers start lean instead of inheriting (and copy-on-write touching)
+    # the parent's million-row frames, which keeps peak memory down.
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
 
 
 def normalize_records(
@@ -93,6 +159,8 @@ def normalize_records(
     today: date,
     attribute_specs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     include_names: bool = True,
+    parallel_threshold: int = PARALLEL_MIN_DISTINCT,
+    workers: int = PARALLEL_WORKERS,
 ) -> pd.DataFrame:
     """Records plus every normalized column (values, keys, statuses, reasons).
 
@@ -100,19 +168,50 @@ def normalize_records(
     ``attribute_specs`` (``{source: {attr: {"type", "vocabulary",
     "date_format", "decimal"}}}``) adds ``attr_norm.<name>`` columns; the
     unmapped-vocabulary report is available from ``normalize_attributes``.
+    With more than ``parallel_threshold`` rows and ``workers`` > 1, names,
+    phones and e-mails run in worker processes (same result as serial).
     """
+    parallel = workers > 1 and len(records) > parallel_threshold
+    if not parallel:
+        return _normalize_records(records, source_defaults, rules, vocabularies, today,
+                                  attribute_specs, include_names, None, parallel_threshold)
+    with _executor(workers) as executor:
+        return _normalize_records(records, source_defaults, rules, vocabularies, today,
+                                  attribute_specs, include_names, executor, parallel_threshold)
+
+
+def _normalize_records(
+    records: pd.DataFrame,
+    source_defaults: pd.DataFrame | Mapping,
+    rules: ValidationRules,
+    vocabularies: Vocabularies | Mapping[str, Any] | None,
+    today: date,
+    attribute_specs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None,
+    include_names: bool,
+    executor: Executor | None,
+    threshold: int,
+) -> pd.DataFrame:
     index = records.index
     settings = source_settings(records, source_defaults)
-    parts: list[pd.DataFrame] = []
+    parts: list[pd.DataFrame | Future] = []
+    pending_names = None
+    if include_names and executor is not None:  # the longest job goes to the pool first
+        pending_names = _submit_names(records, executor,
+                                      PARALLEL_WORKERS * NAME_CHUNKS_PER_WORKER, threshold)
 
     countries = normalize_countries(_column(records, "country"))
     parts.append(countries)
     row_country = countries["country_code"]
     effective = row_country.fillna(settings["default_country"])
 
-    parts.append(normalize_emails(_column(records, "email")))
-    parts.append(normalize_phones(_column(records, "phone"), row_country,
-                                  settings["default_country"], prefix="phone"))
+    def run(fn, *args, **kwargs):  # noqa: ANN001, ANN202 - in the pool when there is one
+        if executor is None:
+            return fn(*args, **kwargs)
+        return executor.submit(fn, *args, **kwargs)
+
+    parts.append(run(normalize_emails, _column(records, "email")))
+    parts.append(run(normalize_phones, _column(records, "phone"), row_country,
+                     settings["default_country"], prefix="phone"))
     parts.append(normalize_phones(_column(records, "phone_2"), row_country,
                                   settings["default_country"], prefix="phone_2"))
     parts.append(normalize_addresses(records, effective))
@@ -120,7 +219,9 @@ def normalize_records(
                                        settings["date_format"], rules.min_birth_year, today))
     parts.append(normalize_tax_ids(_column(records, "tax_id"), effective))
     parts.append(normalize_companies(_column(records, "company")))
-    if include_names:
+    if pending_names is not None:
+        parts.append(_collect_names(pending_names, records))
+    elif include_names:
         parts.append(normalize_name_part(records))
     if attribute_specs and vocabularies is not None:
         attrs, _ = normalize_attributes(records, attribute_specs, vocabularies)
@@ -128,11 +229,13 @@ def normalize_records(
     elif attribute_specs:
         attrs, _ = normalize_attributes(records, attribute_specs, None)
         parts.append(attrs)
-    for part in parts:
+    frames = [p.result() if isinstance(p, Future) else p for p in parts]
+    del parts
+    for i, part in enumerate(frames):
         part.index = index
-    new = pd.concat(parts, axis=1)
-    new = new.drop(columns=[c for c in new.columns if c in records.columns])
-    return pd.concat([records, new], axis=1)
+        frames[i] = part.drop(columns=[c for c in part.columns if c in records.columns])
+    # one concat without intermediate copies: a million rows × ~80 columns is GBs
+    return pd.concat([records, *frames], axis=1, copy=False)
 
 
 # ---------------------------------------------------------------------------

@@ -348,6 +348,20 @@ def normalize_phones(
     row_country = pd.Series(row_country, index=index)
     default_country = pd.Series(default_country, index=index)
     raw = clean_strings(values)
+    if len(raw) and raw.isna().all():  # e.g. no second phone column: nothing to parse
+        def na() -> np.ndarray:  # same object arrays of <NA> the general path builds
+            return np.full(len(raw), pd.NA, dtype=object)
+
+        return pd.DataFrame(
+            {
+                f"{prefix}_e164": na(), f"{prefix}_nsn": na(), f"{prefix}_type": na(),
+                f"{prefix}_region": na(),
+                f"{prefix}_country_mismatch": np.zeros(len(raw), dtype=bool),
+                f"{prefix}_status": np.full(len(raw), "missing", dtype=object),
+                f"{prefix}_reason": na(),
+            },
+            index=index,
+        )
     region = resolve_regions(row_country, default_country)
     key = (raw + "\x1f" + pd.Series(region, index=index, dtype="string")).astype(object)
     key = key.where(raw.notna(), None)
