@@ -37,6 +37,7 @@ from crm_golden.config.matching import ClusterSettings
 from transforms.block import unique_sorted, within_block_pairs
 
 _OK_STATUSES = ("valid", "fixed")
+_CHECKSUM_TAX_TYPES = ("es_dni", "es_nie", "es_cif", "ru_inn")
 _COMPANY_TAX_TYPES = ("es_cif", "company")
 
 
@@ -70,6 +71,10 @@ class _Attrs:
         self.tax = np.full(n, -1, dtype=np.int64)
         if "tax_id" in active:
             s = valid("tax_id", "tax_id_norm")
+            if s is not None and "tax_id_type" in rec.columns:
+                # Only ids with a check digit are hard evidence: two different ids of a
+                # shape-only type (RFC, foreign numbers) may be one id with a typo.
+                s = s.where(rec["tax_id_type"].isin(_CHECKSUM_TAX_TYPES))
             if s is not None:
                 self.tax = pd.factorize(s.astype("string"), use_na_sentinel=True)[0]
         self.dob_days = np.full(n, -1, dtype=np.int64)

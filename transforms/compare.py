@@ -382,7 +382,7 @@ def compare_pairs(
             todo = todo[~hold]
         lv[todo] = len(names)
         names.append("else")
-        fixed.append(None)
+        fixed.append(comp.else_weight)
         tf_flags.append(False)
         if skipped:
             notes.append(f"comparison {comp.name!r}: levels skipped (column absent): {skipped}")

@@ -89,7 +89,7 @@ def link_records(
         )
         model = train_model(
             clean, comp, rules.comparisons, rules.model, blocks.total_comparisons,
-            rules.link_type, blocks.rule_pairs,
+            rules.link_type, blocks.rule_pairs, pairs=(blocks.left, blocks.right),
         )
     timings["train"] = time.perf_counter() - t
 

@@ -214,8 +214,13 @@ def train_model(
     total_comparisons: int,
     link_type: str = "dedupe_and_link",
     rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FSModel:
     """Train m/u/prior without labels (see module docstring).
+
+    ``pairs`` (left, right record positions of the candidates) lets the prior come from
+    ``settings.prior_rules``: EM's match share among candidates is inflated by namesakes
+    and households that agree on the blocking keys, and the error grows with data size.
 
     ``rule_pairs`` (from ``BlockingResult.rule_pairs``): when given, m is estimated by one
     EM run per blocking rule over that rule's pairs, leaving out the comparisons on the
@@ -274,10 +279,18 @@ def train_model(
     _, u_em, lam, iters, conv = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                        fix_u=True, m_init=m, fix_m=True)
     n_cand = candidates.levels.shape[0]
+    deterministic_pairs = None
     if settings.prior is not None:
         prior = settings.prior
+        prior_source = "configured"
+    elif settings.prior_rules and pairs is not None:
+        hits = deterministic_pair_mask(records, pairs[0], pairs[1], settings.prior_rules)
+        deterministic_pairs = int(hits.sum())
+        prior = deterministic_pairs / settings.prior_recall / max(total_comparisons, 1)
+        prior_source = "deterministic_rules"
     else:
         prior = lam * n_cand / max(total_comparisons, 1)
+        prior_source = "em"
     prior = float(min(max(prior, 1e-12), 0.5))
     params = [
         ComparisonParams(
@@ -304,11 +317,42 @@ def train_model(
             "em_runs": runs,
             "em_iterations": int(iters),
             "em_converged": bool(conv),
+            "prior_source": prior_source,
+            "prior_em": float(lam * n_cand / max(total_comparisons, 1)),
+            "deterministic_pairs": deterministic_pairs,
             "u_random_pairs": int(ra.size),
             "total_comparisons": int(total_comparisons),
             "seed": settings.seed,
         },
     )
+
+
+def deterministic_pair_mask(records: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                            rules: list[list[str]]) -> np.ndarray:
+    """Pairs equal and non-null on every column of at least one rule.
+
+    Role and placeholder mailboxes never count as an equal email (they are shared).
+    ``left``/``right`` are row positions in ``records``.
+    """
+    hit = np.zeros(left.size, dtype=bool)
+    codes: dict[str, np.ndarray] = {}
+    for rule in rules:
+        ok = np.ones(left.size, dtype=bool)
+        for col in rule:
+            if col not in records.columns:
+                ok[:] = False
+                break
+            if col not in codes:
+                values = records[col]
+                if col.startswith("email"):
+                    for flag in ("email_is_role", "email_is_placeholder"):
+                        if flag in records.columns:
+                            values = values.mask(records[flag].fillna(False).astype(bool))
+                codes[col] = pd.factorize(values, use_na_sentinel=True)[0]
+            c = codes[col]
+            ok &= (c[left] >= 0) & (c[left] == c[right])
+        hit |= ok
+    return hit
 
 
 def comparisons_used(comparisons: list[Comparison], result: ComparisonResult) -> list[Comparison]:

@@ -94,6 +94,8 @@ class Comparison(StrictModel):
     tf_adjust: bool = False
     null_when: list[str] = []  # boolean columns that make a record's value count as null
     shared: SharedValues | None = None
+    # Weight of the implicit "else" level (values disagree) instead of the learned one.
+    else_weight: float | None = None
 
 
 class ModelSettings(StrictModel):
@@ -105,7 +107,12 @@ class ModelSettings(StrictModel):
     em_tolerance: float = Field(default=1e-5, gt=0)
     em_max_pairs: int = Field(default=2_000_000, ge=1000)
     em_min_rule_pairs: int = Field(default=200, ge=1)  # train m on rules with this many pairs
-    prior: float | None = Field(default=None, gt=0, lt=1)  # None = estimated by EM
+    prior: float | None = Field(default=None, gt=0, lt=1)  # None = estimated (see below)
+    # Prior from near-certain pairs (Splink's deterministic-rules estimate): candidate pairs
+    # equal and non-null on every column of some rule, divided by the share of true matches
+    # those rules are assumed to find. EM's own match share is used when no rule is given.
+    prior_rules: list[list[str]] = []
+    prior_recall: float = Field(default=0.6, gt=0, le=1)
     m_floor: float = Field(default=1e-4, gt=0, lt=0.5)
     u_floor: float = Field(default=1e-6, gt=0, lt=0.5)
     tf_floor: float = Field(default=1e-5, gt=0, lt=0.5)
