@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from crm_golden.config.base import ConfigError
@@ -72,6 +73,85 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _steward_call(fn: Callable[[], int]) -> int:
+    """Run a steward verb; an invalid request prints its reason and exits 2, nothing done."""
+    from crm_golden.steward import StewardError
+
+    try:
+        return fn()
+    except StewardError as exc:
+        print(f"crm-golden: {exc} (nothing was recorded)", file=sys.stderr)
+        return 2
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules)
+        print(steward.format_outcome(out))
+        return 0
+    return _steward_call(go)
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        out = steward.split(args.output, args.records, args.reason, args.by, args.rules)
+        print(steward.format_outcome(out))
+        return 0
+    return _steward_call(go)
+
+
+def cmd_not_same(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules)
+        print(steward.format_outcome(out))
+        return 0
+    return _steward_call(go)
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        n = steward.review_export(args.output, args.file, band=args.band)
+        print(f"wrote {n} pairs to {args.file} (fill in decision: accept/reject, and reason)")
+        return 0
+    return _steward_call(go)
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules)
+        print(steward.format_outcome(out))
+        return 1 if out.rejected_rows else 0
+    return _steward_call(go)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from crm_golden import steward
+
+    def go() -> int:
+        hist = steward.history(args.output, args.golden_id)
+        print(json.dumps(hist, indent=2) if args.json else steward.format_history(hist))
+        return 0
+    return _steward_call(go)
+
+
+def _steward_args(p: argparse.ArgumentParser, reason_required: bool = True) -> None:
+    p.add_argument("--reason", required=reason_required, help="why (kept in the ledger)")
+    p.add_argument("--by", default=None, help="who decides (default: $USER)")
+    p.add_argument("--output", type=Path, default=Path("output"))
+    p.add_argument("--rules", type=Path, default=None,
+                   help="rules folder of the latest run (default: the one it recorded)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-golden", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -96,6 +176,39 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--truth", type=Path, required=True)
     ev.add_argument("--output", type=Path, default=Path("output"))
     ev.set_defaults(func=cmd_evaluate)
+
+    mg = sub.add_parser("merge", help="merge golden profiles (the oldest id survives)")
+    mg.add_argument("golden_ids", nargs="+", metavar="GOLDEN_ID")
+    _steward_args(mg)
+    mg.set_defaults(func=cmd_merge)
+
+    sp = sub.add_parser("split", help="move records out of their profile into a new one")
+    sp.add_argument("records", nargs="+", metavar="SOURCE:RECORD_ID")
+    _steward_args(sp)
+    sp.set_defaults(func=cmd_split)
+
+    ns = sub.add_parser("not-same", help="two records are different people, for good")
+    ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID")
+    _steward_args(ns)
+    ns.set_defaults(func=cmd_not_same)
+
+    rv = sub.add_parser("review", help="the review queue as a spreadsheet")
+    rsub = rv.add_subparsers(dest="review_command", required=True)
+    rx = rsub.add_parser("export", help="write the review queue as CSV")
+    rx.add_argument("file", type=Path, metavar="FILE.csv")
+    rx.add_argument("--band", default="review", choices=["review", "auto_match", "all"])
+    rx.add_argument("--output", type=Path, default=Path("output"))
+    rx.set_defaults(func=cmd_review_export)
+    ri = rsub.add_parser("import", help="record a filled-in review CSV as decisions")
+    ri.add_argument("file", type=Path, metavar="FILE.csv")
+    _steward_args(ri, reason_required=False)
+    ri.set_defaults(func=cmd_review_import)
+
+    hi = sub.add_parser("history", help="a profile's membership and decisions over time")
+    hi.add_argument("golden_id", metavar="GOLDEN_ID")
+    hi.add_argument("--output", type=Path, default=Path("output"))
+    hi.add_argument("--json", action="store_true")
+    hi.set_defaults(func=cmd_history)
     return parser
 
 

@@ -275,17 +275,41 @@ def stage_survive(ctx: RunContext, rules: Rules, clean: pd.DataFrame,
 
 @dataclass
 class Decisions:
-    """Steward decisions turned into constraints for this run (empty until any exist)."""
+    """Steward decisions turned into constraints for this run (empty until any exist).
+
+    ``applied``/``stale`` go to the audit's changes section; ``stale_ids`` name decisions
+    whose records are no longer delivered (ids only, no personal data). ``ledger`` is the
+    decisions themselves, for ``transforms.decisions.drop_decided_pairs`` on the review queue.
+    """
 
     must_link: pd.DataFrame | None = None
     cannot_link: pd.DataFrame | None = None
     applied: int = 0
     stale: int = 0
+    stale_ids: list[str] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
-    """Constraints from the decisions ledger under ``state/`` (see ``transforms.decisions``)."""
-    return Decisions()
+    """Constraints from the decisions ledger under ``state/`` (see ``transforms.decisions``).
+
+    The ledger is read under its lock so a half-written decision is never seen. The rules
+    folder of this run is remembered in ``state/rules_dir.txt``: the steward verbs rebuild
+    profiles with the same survivorship and clustering rules without being told where
+    they are (they still check the rules' hash against the latest audit).
+    """
+    from crm_golden.ledger import ledger_lock, read_ledger
+    from transforms.decisions import constraints_for_run
+
+    ctx.state_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(ctx.state_dir / "rules_dir.txt", str(ctx.rules_dir))
+    with ledger_lock(ctx.state_dir):
+        ledger = read_ledger(ctx.state_dir)
+    if not ledger:
+        return Decisions()
+    cons = constraints_for_run(ledger, clean)
+    return Decisions(cons.must_link, cons.cannot_link, cons.applied, cons.stale,
+                     cons.stale_ids, ledger)
 
 
 def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
@@ -301,6 +325,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
                   normalized: NormalizeResult, accounting: pd.DataFrame, linked: Any,
                   golden: GoldenResult, decisions: Decisions) -> dict[str, Any]:
     """Write every output of the contract, then move ``latest``; persist state after."""
+    from transforms.decisions import drop_decided_pairs
     from transforms.link import build_review_queue
     from transforms.publish import previous_run_dir, publish_run
     from transforms.report import (
@@ -314,7 +339,9 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         previous = previous_run_dir(ctx.output_dir)
         quarantine = pd.concat([ingested.quarantine, normalized.quarantine], ignore_index=True)
         quarantine = quarantine.sort_values(["source", "source_row"], kind="mergesort")
-        review = build_review_queue(linked.pairs, normalized.clean)
+        # Pairs a steward already decided never come back to the queue.
+        review = drop_decided_pairs(build_review_queue(linked.pairs, normalized.clean),
+                                    decisions.ledger)
         links = linked.pairs
         tables = {
             "golden_customers": (golden.golden, golden.schema),
@@ -326,15 +353,17 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
             "id_redirects": golden.redirects,
         }
     ctx.stage_seconds["total"] = round(sum(ctx.stage_seconds.values()), 3)
-    audit = build_audit(
-        ctx=ctx, rules=rules, files=ingested.files, accounting=accounting,
-        quarantine=quarantine, quality=normalized.quality, unmapped=normalized.unmapped,
-        link_metrics=linked.metrics, golden=golden.golden, churn=golden.churn,
-        review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
-        previous_run=previous.name if previous else None, version=package_version(),
-        samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
-    )
-    html = render_report(audit)
+    # Report build time is recorded for the run summary (the audit is built from the rest).
+    with timed(ctx, "report"):
+        audit = build_audit(
+            ctx=ctx, rules=rules, files=ingested.files, accounting=accounting,
+            quarantine=quarantine, quality=normalized.quality, unmapped=normalized.unmapped,
+            link_metrics=linked.metrics, golden=golden.golden, churn=golden.churn,
+            review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
+            previous_run=previous.name if previous else None, version=package_version(),
+            samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
+        )
+        html = render_report(audit)
     run_dir = publish_run(ctx.output_dir, ctx.run_id, tables, {
         "audit.json": audit,
         "audit_report.html": html,

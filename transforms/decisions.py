@@ -1,0 +1,334 @@
+"""Steward decisions as constraints that outrank the model (pure functions, no file I/O).
+
+Decisions are replayed in ledger order over *record keys* (``source:source_record_id``),
+never over golden ids or record_ids, because those are what survive from one run to the
+next:
+
+- ``merge`` (and an accepted review pair): all named records form one forced group; any
+  earlier not-same between them is lifted (the later, explicit decision wins).
+- ``split``: the named records leave their forced groups and form a new one, and each is
+  cannot-linked to the rest of the profile it was taken out of.
+- ``not_same`` (and a rejected review pair): a cannot-link between two records.
+
+The result is must-link pairs (a star per forced group) and cannot-link pairs, mapped to
+this run's ``record_id``; decisions whose records no longer exist are counted as stale.
+
+This module also holds the review spreadsheet's pure parts: building the side-by-side
+sheet, escaping cells a spreadsheet would execute, and parsing a filled-in sheet back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+KINDS = ("merge", "split", "not_same")
+
+# Review sheet: the identity columns shown side by side (review-queue suffix -> sheet name).
+SHEET_FIELDS = {
+    "name_given": "given_name",
+    "name_middle": "middle_name",
+    "name_family": "family_name",
+    "email_norm": "email",
+    "phone_e164": "phone",
+    "date_of_birth_norm": "date_of_birth",
+    "street_norm": "street",
+    "postal_code_norm": "postal_code",
+    "city_norm": "city",
+    "country_code": "country",
+    "tax_id_norm": "tax_id",
+    "company_norm": "company",
+}
+SHEET_DECISIONS = ("accept", "reject")
+# A cell starting with one of these is a formula (or DDE payload) to Excel/LibreOffice/Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE_MARK = "'"
+
+
+def record_key(source: str, source_record_id: str) -> str:
+    return f"{source}:{source_record_id}"
+
+
+def parse_record_ref(ref: str) -> tuple[str, str]:
+    """``SOURCE:RECORD_ID`` -> (source, record id); the id may itself contain ':'."""
+    source, sep, rid = ref.partition(":")
+    if not sep or not source or not rid:
+        raise ValueError(f"expected SOURCE:RECORD_ID, got a value without that shape ({ref!r})")
+    return source, rid
+
+
+@dataclass
+class Constraints:
+    """Decision constraints for one run, as record_id pairs, plus bookkeeping."""
+
+    must_link: pd.DataFrame
+    cannot_link: pd.DataFrame
+    applied: int = 0
+    stale: int = 0
+    stale_ids: list[str] = field(default_factory=list)
+
+
+class _Replay:
+    """Forced groups and cannot-links over record keys, built by replaying the ledger."""
+
+    def __init__(self) -> None:
+        self.group: dict[str, int] = {}
+        self.members: dict[int, set[str]] = {}
+        self.cannot: set[tuple[str, str]] = set()
+        self._next = 0
+
+    def _new_group(self, keys: Iterable[str]) -> int:
+        gid = self._next
+        self._next += 1
+        self.members[gid] = set()
+        for k in keys:
+            self._leave(k)
+            self.group[k] = gid
+            self.members[gid].add(k)
+        return gid
+
+    def _leave(self, key: str) -> None:
+        gid = self.group.pop(key, None)
+        if gid is not None:
+            self.members[gid].discard(key)
+            if not self.members[gid]:
+                del self.members[gid]
+
+    def merge(self, keys: list[str]) -> None:
+        everyone = set(keys)
+        for k in keys:
+            if k in self.group:
+                everyone |= self.members[self.group[k]]
+        self._new_group(sorted(everyone))
+        self.cannot = {p for p in self.cannot if not (p[0] in everyone and p[1] in everyone)}
+
+    def split(self, keys: list[str], profile: list[str]) -> None:
+        moved = set(keys)
+        self._new_group(sorted(moved))
+        for a in sorted(moved):
+            for b in profile:
+                if b not in moved:
+                    self.cannot.add(tuple(sorted((a, b))))
+
+    def not_same(self, a: str, b: str) -> None:
+        self.cannot.add(tuple(sorted((a, b))))
+
+    def same_group(self, a: str, b: str) -> bool:
+        return a in self.group and self.group.get(a) == self.group.get(b)
+
+    def decided(self, a: str, b: str) -> bool:
+        """True when a decision settles whether ``a`` and ``b`` are the same person."""
+        return self.same_group(a, b) or tuple(sorted((a, b))) in self.cannot
+
+
+def replay(decisions: list[dict[str, Any]]) -> _Replay:
+    """Forced groups and cannot-links after every decision, in ledger order."""
+    state = _Replay()
+    for d in decisions:
+        kind = d["kind"]
+        if kind == "merge":
+            state.merge(d["records"])
+        elif kind == "split":
+            state.split(d["records"], d.get("profile_records", []))
+        elif kind == "not_same":
+            state.not_same(d["records"][0], d["records"][1])
+        else:
+            raise ValueError(f"unknown decision kind {kind!r} in ledger")
+    return state
+
+
+def check_not_same(decisions: list[dict[str, Any]], a: str, b: str) -> None:
+    """A not-same between records a decision already merged is refused."""
+    if a == b:
+        raise ValueError("a record cannot be 'not the same' as itself")
+    if replay(decisions).same_group(a, b):
+        raise ValueError("these records were merged by an earlier decision; split them instead")
+
+
+def is_stale(decision: dict[str, Any], present: set[str] | pd.Index) -> bool:
+    """A decision no longer applies when too few of its records are still delivered.
+
+    A merge needs two present records, a not-same both, a split one moved record and one
+    record of the profile it left; a merge that lost one member of five still applies.
+    """
+    def here(keys: Iterable[str]) -> int:
+        return sum(1 for k in keys if k in present)
+
+    kind = decision["kind"]
+    if kind == "merge":
+        return here(decision["records"]) < 2
+    if kind == "not_same":
+        return here(decision["records"]) < 2
+    others = [k for k in decision.get("profile_records", []) if k not in decision["records"]]
+    return here(decision["records"]) < 1 or (bool(others) and here(others) < 1)
+
+
+def constraints_for_run(decisions: list[dict[str, Any]], clean: pd.DataFrame) -> Constraints:
+    """Must-link and cannot-link record_id pairs for the records present in this run."""
+    empty = pd.DataFrame({"left_record_id": pd.Series(dtype="int64"),
+                          "right_record_id": pd.Series(dtype="int64")})
+    if not decisions:
+        return Constraints(empty, empty.copy())
+    state = replay(decisions)
+    keys = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
+    rid = pd.Series(clean["record_id"].to_numpy(), index=keys.to_numpy())
+    must = []
+    for members in state.members.values():
+        present = sorted(rid[k] for k in members if k in rid.index)
+        must.extend((present[0], other) for other in present[1:])
+    cannot = [(rid[a], rid[b]) for a, b in sorted(state.cannot)
+              if a in rid.index and b in rid.index]
+    present_keys = set(rid.index)
+    stale_ids = [d["decision_id"] for d in decisions if is_stale(d, present_keys)]
+
+    def frame(pairs: list[tuple[int, int]]) -> pd.DataFrame:
+        if not pairs:
+            return empty.copy()
+        out = pd.DataFrame(pairs, columns=["left_record_id", "right_record_id"]).astype("int64")
+        return out.drop_duplicates().reset_index(drop=True)
+
+    return Constraints(frame(must), frame(cannot), applied=len(decisions) - len(stale_ids),
+                       stale=len(stale_ids), stale_ids=stale_ids)
+
+
+def restrict_pairs(pairs: pd.DataFrame, record_ids: Iterable[int]) -> pd.DataFrame:
+    """The pairs whose two records are both in ``record_ids`` (for a partial recluster)."""
+    keep = pd.Index(list(record_ids))
+    mask = (pairs["left_record_id"].isin(keep) & pairs["right_record_id"].isin(keep))
+    return pairs[mask].reset_index(drop=True)
+
+
+def drop_decided_pairs(review: pd.DataFrame, decisions: list[dict[str, Any]]) -> pd.DataFrame:
+    """The review queue without the pairs a decision already settled (merged or kept apart).
+
+    ``review`` is the review queue (``l_source``, ``l_source_record_id``, ``r_...``).
+    """
+    if review.empty or not decisions:
+        return review
+    state = replay(decisions)
+    left = review["l_source"].astype(str) + ":" + review["l_source_record_id"].astype(str)
+    right = review["r_source"].astype(str) + ":" + review["r_source_record_id"].astype(str)
+    decided = [state.decided(a, b) for a, b in zip(left, right, strict=True)]
+    return review[~pd.Series(decided, index=review.index, dtype=bool)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- review sheet
+
+
+def escape_cell(value: object) -> object:
+    """Prefix a quote to text a spreadsheet would execute (``=cmd|...``, ``+1...``, ``@SUM``)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return ESCAPE_MARK + value
+    return value
+
+
+def unescape_cell(value: object) -> object:
+    """Undo :func:`escape_cell` (only a quote that precedes a formula prefix is removed)."""
+    if (isinstance(value, str) and value.startswith(ESCAPE_MARK)
+            and value[1:].startswith(FORMULA_PREFIXES)):
+        return value[1:]
+    return value
+
+
+def pair_id(left_key: str, right_key: str) -> str:
+    """Stable id of an unordered record pair, to spot a sheet row whose keys were edited."""
+    a, b = sorted((left_key, right_key))
+    return "P" + hashlib.sha256(f"{a}\x1f{b}".encode()).hexdigest()[:12]
+
+
+def review_sheet(review: pd.DataFrame, golden_of: pd.Series | None = None) -> pd.DataFrame:
+    """One row per pair for a steward: ids, score, both records side by side, blank answer.
+
+    ``review`` is shaped like ``review_queue.parquet``; ``golden_of`` maps record keys to
+    the current golden id (shown so stewards see which profiles are concerned). Every text
+    cell is escaped with :func:`escape_cell`; numbers are left as numbers.
+    """
+    left = review["l_source"].astype(str) + ":" + review["l_source_record_id"].astype(str)
+    right = review["r_source"].astype(str) + ":" + review["r_source_record_id"].astype(str)
+    out = pd.DataFrame({
+        "pair_id": [pair_id(a, b) for a, b in zip(left, right, strict=True)],
+        "left_record": left.to_numpy(),
+        "right_record": right.to_numpy(),
+        "match_weight": review["match_weight"].astype(float).round(3).to_numpy(),
+        "match_probability": review["match_probability"].astype(float).round(5).to_numpy(),
+    })
+    if golden_of is not None:
+        out["left_golden_id"] = left.map(golden_of).to_numpy()
+        out["right_golden_id"] = right.map(golden_of).to_numpy()
+    for col, name in SHEET_FIELDS.items():
+        for side, prefix in (("l_", "left_"), ("r_", "right_")):
+            if side + col in review.columns:
+                values = review[side + col].astype("string").astype(object)
+                out[prefix + name] = values.where(values.notna(), None).to_numpy()
+    out["decision"] = ""
+    out["reason"] = ""
+    text = [c for c in out.columns if c not in ("match_weight", "match_probability")]
+    for col in text:
+        out[col] = out[col].map(escape_cell)
+    return out
+
+
+@dataclass
+class SheetAnswer:
+    """One answered row of a review sheet (``row`` is the spreadsheet row number)."""
+
+    row: int
+    decision: str  # accept | reject
+    left: str
+    right: str
+    reason: str
+
+
+@dataclass
+class SheetParse:
+    """A filled-in sheet: answers to record, blank rows ignored, rows rejected with why."""
+
+    answers: list[SheetAnswer]
+    ignored: list[int]
+    rejected: list[tuple[int, str]]
+
+
+def parse_review_sheet(sheet: pd.DataFrame) -> SheetParse:
+    """Read the steward's answers; a bad value rejects its row, never the whole sheet.
+
+    Row numbers are the spreadsheet's (the header is row 1). Rejection messages name the
+    row and the problem, never the cell's content (it may be personal).
+    """
+    required = {"pair_id", "left_record", "right_record", "decision"}
+    missing = sorted(required - set(sheet.columns))
+    if missing:
+        raise ValueError(f"review sheet lacks columns {missing}")
+    answers: list[SheetAnswer] = []
+    ignored: list[int] = []
+    rejected: list[tuple[int, str]] = []
+    def cell(rec: dict, col: str) -> str:
+        value = rec.get(col)
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        return str(unescape_cell(str(value))).strip()
+
+    for i, rec in enumerate(sheet.to_dict("records")):
+        row = i + 2
+        decision = cell(rec, "decision").lower()
+        if not decision:
+            ignored.append(row)
+            continue
+        if decision not in SHEET_DECISIONS:
+            rejected.append((row, "decision must be accept, reject or blank"))
+            continue
+        left, right = cell(rec, "left_record"), cell(rec, "right_record")
+        try:
+            parse_record_ref(left)
+            parse_record_ref(right)
+        except ValueError:
+            rejected.append((row, "left_record/right_record must be SOURCE:RECORD_ID"))
+            continue
+        if cell(rec, "pair_id") != pair_id(left, right):
+            rejected.append((row, "pair_id does not match left_record/right_record"))
+            continue
+        answers.append(SheetAnswer(row, decision, left, right, cell(rec, "reason")))
+    return SheetParse(answers, ignored, rejected)
