@@ -8,6 +8,7 @@ return DataFrames and JSON-safe counts only; nothing here logs personal data.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,6 +21,8 @@ from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
 from transforms import ingest as ingest_mod
 from transforms.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+
+log = logging.getLogger("crm_golden.stages")
 
 
 @dataclass
@@ -364,13 +367,23 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
             samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
         )
         html = render_report(audit)
-    run_dir = publish_run(ctx.output_dir, ctx.run_id, tables, {
-        "audit.json": audit,
-        "audit_report.html": html,
-        "model.json": linked.model.to_json(),
-    })
-    save_registry(ctx, golden.registry)
-    save_model(ctx, rules, linked.model)
+    # Publish and save state under the ledger lock, so a steward verb never interleaves with
+    # it. A decision recorded while this run was computing is not reflected in this run's
+    # tables (it stays in the ledger and applies on the next run): say so, loudly.
+    from crm_golden.ledger import ledger_lock, read_ledger
+
+    with ledger_lock(ctx.state_dir):
+        arrived = len(read_ledger(ctx.state_dir)) - len(decisions.ledger)
+        run_dir = publish_run(ctx.output_dir, ctx.run_id, tables, {
+            "audit.json": audit,
+            "audit_report.html": html,
+            "model.json": linked.model.to_json(),
+        })
+        save_registry(ctx, golden.registry)
+        save_model(ctx, rules, linked.model)
+    if arrived > 0:
+        log.warning("%d steward decision(s) arrived during this run; they apply from the "
+                    "next run (re-run now to reflect them)", arrived)
     summary = {
         "run_id": ctx.run_id,
         "run_dir": str(run_dir),
@@ -380,6 +393,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         "golden_customers": int(len(golden.golden)),
         "review_pairs": int(len(review)),
         "id_churn": golden.churn,
+        "decisions_arrived_during_run": max(arrived, 0),
         "stage_seconds": ctx.stage_seconds,
     }
     summary["artifact_markdown"] = headline_markdown(audit, run_dir)

@@ -114,3 +114,22 @@ def test_prefect_flow_runs_the_pipeline(prefect_harness, exports: Path, tmp_path
     clean = pd.read_parquet(run_dir / "clean_records.parquet")
     for value in clean["email_norm"].dropna().head(50):
         assert value not in text
+
+
+def test_decision_recorded_during_a_run_is_reported(exports: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_golden.ledger import append_decisions, ledger_lock
+    from flows import pipeline, stages
+
+    real_link = stages.stage_link
+
+    def link_then_steward_acts(ctx, *args, **kwargs):
+        result = real_link(ctx, *args, **kwargs)
+        with ledger_lock(ctx.state_dir):  # a steward's verb lands while we compute
+            append_decisions(ctx.state_dir, [{"decision_id": "Dx", "kind": "not_same",
+                                              "records": ["a:1", "b:2"], "reason": "r"}])
+        return result
+
+    monkeypatch.setitem(pipeline.DIRECT, "link", link_then_steward_acts)
+    summary = run_pipeline(exports / "rules", tmp_path)
+    assert summary["decisions_arrived_during_run"] == 1
