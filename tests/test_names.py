@@ -472,3 +472,24 @@ def test_idempotent_on_own_display_output(full: str) -> None:
         return
     for col in _KEYS:
         assert val(first[col].iloc[0]) == val(again[col].iloc[0]), (col, full)
+
+
+def test_simple_fast_path_matches_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import transforms.names as names
+
+    frame = pd.DataFrame(
+        {
+            "full_name": ["GARCÍA LÓPEZ, JOSÉ", "Иванова Наталья Сергеевна", "ana de la fuente",
+                          "O'Brien-Smith, Mary", "Sr García", "José Jr", "NULL", "xxx yyy",
+                          "Pepe", "A. X.", "Juan y Pérez", None, "Иван Petrov", "Mª Luisa Ruiz"],
+            "given_name": [None, "Наталья", "ANA", None, "JOSÉ LUIS", "Ivan Petrovich", None,
+                           "don Pepe", None, "maría del carmen", None, "Ana", None, None],
+            "family_name": [None, None, "DE LA FUENTE", "smith", "GARCÍA", "Ivanov", None,
+                            None, "López", None, None, "Ruiz Díaz", None, None],
+        }
+    )
+    fast = normalize_names(frame)
+    monkeypatch.setattr(names, "_SIMPLE", re.compile(r"(?!)"))
+    pd.testing.assert_frame_equal(fast, normalize_names(frame))

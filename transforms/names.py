@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jellyfish
@@ -440,8 +440,40 @@ def _drop_symbols(s: str, f: _Field) -> str:
     return "".join(chars)
 
 
+_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u045f"
+_WORD = f"[{_L}]+(?:['\\-][{_L}]+)*"
+# Letters-only words (inner ' or -) separated by one space or ", ": nothing to clean up.
+_SIMPLE = re.compile(f"{_WORD}(?:,? {_WORD})*")
+
+
 def _prepare(text: object) -> tuple[str, _Field]:
     """Unicode/whitespace/punctuation clean-up and garbage detection for one value."""
+    s, f, _ = _prepare_ex(text)
+    return s, f
+
+
+def _prepare_ex(text: object) -> tuple[str, _Field, bool]:
+    """``_prepare`` plus whether the value took the simple (letters-only) fast path."""
+    if isinstance(text, str) and _SIMPLE.fullmatch(text) and unicodedata.is_normalized(
+        "NFKC", text
+    ):
+        # Same result as the general path: no dashes/quotes/symbols/brackets/digits and
+        # no stray whitespace or punctuation; only the placeholder checks can apply.
+        f = _Field(status=VALID)
+        words = [_plain(t) for t in text.replace(",", " ").split()]
+        plain = " ".join(words)
+        if (
+            plain in _hon.PLACEHOLDERS
+            or not _hon.PLACEHOLDER_TOKENS.isdisjoint(words)
+            or _TRIPLE.search(plain)
+        ):
+            return "", _invalid(f, "placeholder"), False
+        return text, f, True
+    s, f = _prepare_slow(text)
+    return s, f, False
+
+
+def _prepare_slow(text: object) -> tuple[str, _Field]:
     f = _Field()
     if not isinstance(text, str):
         return "", f
@@ -571,11 +603,79 @@ def _recase(tokens: list[str], f: _Field) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=262_144)
+def _tok_info(tok: str) -> tuple[bool, str, bool, bool, bool]:
+    """Per simple token: needs the general path?, title case, plain case, Cyrillic, Latin."""
+    p = _plain(tok)
+    low = tok.lower()
+    special = (
+        p in _JUNK_TOKENS
+        or p in _hon.HONORIFICS
+        or p in _hon.AMBIGUOUS_HONORIFICS
+        or p in _hon.SUFFIXES
+        or p in _hon.ROMAN_SUFFIXES
+        or p.replace("ª", "a") in _hon.GIVEN_ABBREVIATIONS
+        or low in _hon.PARTICLES
+        or low in _hon.CONNECTORS
+    )
+    return (special, _smart_title(tok), tok.isupper() or tok.islower(),
+            bool(_CYR_RE.search(tok)), bool(_LAT_RE.search(tok)))
+
+
+def _recase_simple(tokens: list[str]) -> list[str] | None:
+    """``_recase`` for simple tokens with no title/particle/junk/mixed-script work to do,
+    or None when the general path is needed."""
+    infos = [_tok_info(t) for t in tokens]
+    cyr = lat = False
+    for info in infos:
+        if info[0]:
+            return None
+        cyr = cyr or info[3]
+        lat = lat or info[4]
+    if cyr and lat:
+        return None
+    joined = "".join(tokens)
+    if joined.isupper() or joined.islower():
+        return [info[1] for info in infos]
+    return [info[1] if info[2] else tok for tok, info in zip(tokens, infos, strict=True)]
+
+
+def _clean_simple(s: str, f: _Field, kind: str) -> _Field | None:
+    """Fast ``_clean`` for a simple value (see ``_SIMPLE``); None when it does not apply."""
+    if kind == "full" and "," in s:
+        left, _, right = s.partition(",")
+        lt = _recase_simple(left.split())
+        if lt is None:
+            return None
+        rt = _recase_simple(right.replace(",", " ").split())
+        if rt is None:
+            return None
+        if lt != left.split() or rt != right.replace(",", " ").split():
+            f.reasons.append("case_fixed")
+        f.comma_left = lt
+        f.comma_right = rt
+        f.tokens = lt + rt
+        f.reasons.append("comma_order")
+        return _finish(f, kind)
+    raw = s.replace(",", " ").split()
+    tokens = _recase_simple(raw)
+    if tokens is None:
+        return None
+    if tokens != raw:
+        f.reasons.append("case_fixed")
+    f.tokens = tokens
+    return _finish(f, kind)
+
+
 def _clean(text: object, kind: str) -> _Field:
     """Clean one name field. ``kind``: full | given | family | middle."""
-    s, f = _prepare(text)
+    s, f, simple = _prepare_ex(text)
     if f.status != VALID:
         return f
+    if simple:
+        done = _clean_simple(s, f, kind)
+        if done is not None:
+            return done
     if kind == "full" and "," in s:
         left, _, right = s.partition(",")
         lt = _tokenize(left, f)
@@ -813,58 +913,109 @@ def _usable(f: _Field) -> bool:
 _EMPTY_NAME = (None,) * len(NORMALIZED_COLUMNS["names"])
 
 
-def _name_values(parts: _Parts) -> tuple:
-    given, middle, family = parts.given, parts.middle, parts.family
-    name_given = " ".join(given) or None
-    name_middle = " ".join(middle) or None
-    if len(family) == 2 and parts.connector:
-        name_family = f"{family[0]} {parts.connector} {family[1]}"
+@lru_cache(maxsize=262_144)
+def _given_info(name_given: str) -> tuple:
+    """Per given-part string: key, canonical, phonetic, Russian flag, gender hint, script."""
+    given_key = latin_key(name_given)
+    given_canon = canonical_given(given_key)
+    ru_only = any(t in _RU_ONLY_GIVEN for t in given_key.split())
+    hint = _GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
+    return (given_key, given_canon, _phonetic(given_canon), ru_only, hint,
+            bool(_CYR_RE.search(name_given)), bool(_LAT_RE.search(name_given)))
+
+
+@lru_cache(maxsize=262_144)
+def _middle_info(name_middle: str) -> tuple:
+    return (latin_key(name_middle), bool(_CYR_RE.search(name_middle)),
+            bool(_LAT_RE.search(name_middle)))
+
+
+@lru_cache(maxsize=262_144)
+def _family_info(family: tuple[str, ...], connector: str | None) -> tuple:
+    """Per family-part: display, units, raw keys, Russian look and script flags."""
+    if len(family) == 2 and connector:
+        name_family = f"{family[0]} {connector} {family[1]}"
     else:
         name_family = " ".join(family) or None
-    fam_units = family if len(family) != 1 else _split_hyphen(family[0])
-    display = " ".join(x for x in (name_given, name_middle, name_family) if x)
-    if not display:
-        return _EMPTY_NAME
-    cyrillic = bool(_CYR_RE.search(display))
-    given_key = latin_key(name_given) if name_given else ""
-    middle_key = latin_key(name_middle) if name_middle else ""
-    raw_fam_keys = [_unit_key(u) for u in fam_units]
-    pat_gender = _patronymic_gender(middle_key, cyrillic) if middle_key else None
-    russian = (
-        cyrillic
-        or pat_gender is not None
-        or any(t in _RU_ONLY_GIVEN for t in given_key.split())
-        or any(_looks_ru_surname(k) for k in raw_fam_keys)
-    )
-    fam_keys = [family_gender_fold(k, russian) for k in raw_fam_keys]
-    f1_key = fam_keys[0] if fam_keys else ""
-    f2_key = " ".join(k for k in fam_keys[1:] if k)
-    family_key = " ".join(k for k in fam_keys if k)
-    given_canon = canonical_given(given_key)
-    hint = pat_gender
-    if hint is None and russian and raw_fam_keys:
+    fam_units = list(family) if len(family) != 1 else _split_hyphen(family[0])
+    raw_fam_keys = tuple(_unit_key(u) for u in fam_units)
+    looks_ru = any(_looks_ru_surname(k) for k in raw_fam_keys)
+    hint = None
+    if raw_fam_keys:
         k = raw_fam_keys[0]
         if k.endswith(("ova", "eva", "ina", "skaia", "aia", "ska")):
             hint = "F"
         elif k.endswith(("ov", "ev", "in", "ski", "skoi", "oi")):
             hint = "M"
+    text = name_family or ""
+    return (name_family, fam_units[0] if fam_units else None,
+            " ".join(fam_units[1:]) or None, raw_fam_keys, looks_ru, hint,
+            bool(_CYR_RE.search(text)), bool(_LAT_RE.search(text)))
+
+
+@lru_cache(maxsize=262_144)
+def _family_keys(raw_fam_keys: tuple[str, ...], russian: bool) -> tuple:
+    fam_keys = [family_gender_fold(k, russian) for k in raw_fam_keys]
+    f1_key = fam_keys[0] if fam_keys else ""
+    f2_key = " ".join(k for k in fam_keys[1:] if k)
+    family_key = " ".join(k for k in fam_keys if k)
+    return family_key or None, f1_key or None, f2_key or None, _phonetic(f1_key)
+
+
+_NO_INFO = ("", "", None, False, None, False, False)
+_NO_MIDDLE = ("", False, False)
+
+
+def _name_values(parts: _Parts) -> tuple:
+    return _parts_values(parts.given, parts.middle, parts.family, parts.connector)
+
+
+def _parts_values(
+    given: list[str], middle: list[str], family: list[str], connector: str | None
+) -> tuple:
+    """Output name values for parsed parts (empty when there is no part at all)."""
+    if not (given or middle or family):
+        return _EMPTY_NAME
+    name_given = " ".join(given) or None
+    name_middle = " ".join(middle) or None
+    name_family, fam1, fam2, raw_fam_keys, fam_ru, fam_hint, f_cyr, f_lat = _family_info(
+        tuple(family), connector
+    )
+    if not (name_given or name_middle or name_family):
+        return _EMPTY_NAME
+    given_key, given_canon, given_phon, given_ru, given_hint, g_cyr, g_lat = (
+        _given_info(name_given) if name_given else _NO_INFO
+    )
+    middle_key, m_cyr, m_lat = _middle_info(name_middle) if name_middle else _NO_MIDDLE
+    cyrillic = g_cyr or m_cyr or f_cyr
+    latin = g_lat or m_lat or f_lat
+    pat_gender = _patronymic_gender(middle_key, cyrillic) if middle_key else None
+    russian = cyrillic or pat_gender is not None or given_ru or fam_ru
+    family_key, f1_key, f2_key, f1_phon = _family_keys(raw_fam_keys, bool(russian))
+    hint = pat_gender
+    if hint is None and russian and raw_fam_keys:
+        hint = fam_hint
     if hint is None and given_key:
-        hint = _GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0]))
+        hint = given_hint
+    if cyrillic:
+        script = "mixed" if latin else "cyrillic"
+    else:
+        script = "latin" if latin else None
     return (
         name_given,
         name_middle,
         name_family,
-        fam_units[0] if fam_units else None,
-        " ".join(fam_units[1:]) or None,
-        _script(display),
+        fam1,
+        fam2,
+        script,
         given_key or None,
         given_canon or None,
         middle_key or None,
-        family_key or None,
-        f1_key or None,
-        f2_key or None,
-        _phonetic(given_canon),
-        _phonetic(f1_key),
+        family_key,
+        f1_key,
+        f2_key,
+        given_phon,
+        f1_phon,
         hint,
     )
 
@@ -873,73 +1024,123 @@ class _Normalizer:
     """Per-call caches: each distinct raw value is cleaned once."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, object], _Field] = {}
-        self.splits: dict[object, tuple[_Parts, list[str]]] = {}
+        self.cache: dict[tuple[str, object], tuple[_Field, bool]] = {}
+        self.splits: dict[object, tuple[_Parts, tuple[str, ...], tuple]] = {}
+        self.statuses: dict[tuple[int, tuple[str, ...]], tuple[str, str | None]] = {}
+        self.given_units: dict[object, tuple] = {}
+        self.family_units: dict[object, tuple] = {}
+        self.parsed: dict[tuple, tuple] = {}
 
-    def split(self, full: object, ff: _Field) -> tuple[_Parts, list[str]]:
-        key = full if isinstance(full, str) else None
+    def split(self, full: object, ff: _Field) -> tuple[_Parts, tuple[str, ...], tuple]:
+        """Parsed full name, extra reasons and the name values of the full name alone."""
+        # The parse depends only on the cleaned tokens (and the comma position), so
+        # "GARCÍA LÓPEZ, JOSÉ" / "García López, José" share one entry.
+        left = ff.comma_left
+        key = (tuple(ff.tokens), -1 if left is None or ff.comma_right is None else len(left))
         hit = self.splits.get(key)
         if hit is None:
-            hit = _split_full(ff)
+            parts, extra = _split_full(ff)
+            values = self.values(parts.given, parts.middle, parts.family, parts.connector)
+            hit = (parts, tuple(extra), values)
             self.splits[key] = hit
-        parts, extra = hit
-        return replace(parts), extra
+        return hit
 
-    def clean(self, value: object, kind: str) -> _Field:
+    def values(
+        self, given: list[str], middle: list[str], family: list[str], connector: str | None
+    ) -> tuple:
+        """``_parts_values`` once per distinct parse (full name and columns alike)."""
+        key = (tuple(given), tuple(middle), tuple(family), connector)
+        hit = self.parsed.get(key)
+        if hit is None:
+            hit = _parts_values(given, middle, family, connector)
+            self.parsed[key] = hit
+        return hit
+
+    def clean(self, value: object, kind: str) -> tuple[_Field, bool, tuple]:
+        """Cleaned field, whether it is usable, and its status without extra reasons."""
         k = (kind, value if isinstance(value, str) else None)
         hit = self.cache.get(k)
         if hit is None:
-            hit = _clean(value, kind)
+            f = _clean(value, kind)
+            hit = (f, _usable(f), _status(f, f.reasons))
             self.cache[k] = hit
         return hit
 
-    def row(self, full: object, given: object, family: object, middle: object) -> tuple:
-        ff = self.clean(full, "full")
-        gf = self.clean(given, "given")
-        fm = self.clean(family, "family")
-        mf = self.clean(middle, "middle")
-        extra = {"given": [], "family": []}
-        full_reasons = list(ff.reasons)
-        if _usable(ff):
-            full_parts, extra_full = self.split(full, ff)
-            full_reasons.extend(extra_full)
-        parts = _Parts()
-        use_cols = _usable(gf) or _usable(fm)
-        if use_cols:
-            g_units = _merge_marian(_units(gf.tokens)[0]) if _usable(gf) else []
-            f_units, conn = _units(fm.tokens) if _usable(fm) else ([], None)
-            m_units = mf.tokens if _usable(mf) else []
+    def status(self, f: _Field, extra: tuple[str, ...] = ()) -> tuple[str, str | None]:
+        k = (id(f), extra)
+        hit = self.statuses.get(k)
+        if hit is None:
+            hit = _status(f, f.reasons + list(extra))
+            self.statuses[k] = hit
+        return hit
+
+    def given_side(self, given: object, gf: _Field) -> tuple:
+        """Given-column units, with and without a trailing patronymic split off."""
+        hit = self.given_units.get(given)
+        if hit is None:
+            g_units = _merge_marian(_units(gf.tokens)[0])
             cyr = bool(_CYR_RE.search(" ".join(g_units)))
-            if not m_units and len(g_units) >= 2 and _patronymic_gender(
-                latin_key(g_units[-1]), cyr
-            ):
+            pat = len(g_units) >= 2 and bool(_patronymic_gender(latin_key(g_units[-1]), cyr))
+            hit = (g_units, pat)
+            self.given_units[given] = hit
+        return hit
+
+    def family_side(self, family: object, fm: _Field) -> tuple[list[str], str | None]:
+        hit = self.family_units.get(family)
+        if hit is None:
+            hit = _units(fm.tokens)
+            self.family_units[family] = hit
+        return hit
+
+    def row(self, full: object, given: object, family: object, middle: object) -> tuple:
+        cache = self.cache
+        ff, ff_ok, ff_st = cache.get(("full", full)) or self.clean(full, "full")
+        gf, gf_ok, gf_st = cache.get(("given", given)) or self.clean(given, "given")
+        fm, fm_ok, fm_st = cache.get(("family", family)) or self.clean(family, "family")
+        mf, mf_ok, mf_st = cache.get(("middle", middle)) or self.clean(middle, "middle")
+        extra_given: tuple[str, ...] = ()
+        extra_family: tuple[str, ...] = ()
+        extra_full: tuple[str, ...] = ()
+        if ff_ok:
+            full_parts, extra_full, full_values = self.split(full, ff)
+        if gf_ok or fm_ok:
+            if gf_ok:
+                g_units, pat = self.given_side(given, gf)
+            else:
+                g_units, pat = [], False
+            f_units, conn = self.family_side(family, fm) if fm_ok else ([], None)
+            m_units = mf.tokens if mf_ok else []
+            if not m_units and pat:
                 m_units = g_units[-1:]
                 g_units = g_units[:-1]
-                extra["given"].append("patronymic_split")
+                extra_given = ("patronymic_split",)
             if _should_swap(g_units, f_units):
                 g_units, f_units = f_units[:1], g_units + f_units[1:]
-                extra["given"].append("order_swapped")
-                extra["family"].append("order_swapped")
-            parts = _Parts(g_units, [" ".join(m_units)] if m_units else [], f_units, conn)
-            if _usable(ff) and (not parts.given or not parts.family):
+                extra_given = (*extra_given, "order_swapped")
+                extra_family = ("order_swapped",)
+            p_given, p_family, p_conn = g_units, f_units, conn
+            p_middle = [" ".join(m_units)] if m_units else []
+            if ff_ok and (not p_given or not p_family):
                 fp = full_parts
-                parts.given = parts.given or fp.given
-                parts.middle = parts.middle or fp.middle
-                if not parts.family:
-                    parts.family, parts.connector = fp.family, fp.connector
-        elif _usable(ff):
-            parts = full_parts
-            if mf.tokens and _usable(mf) and not parts.middle:
-                parts.middle = [" ".join(mf.tokens)]
-        values = _name_values(parts) if (parts.given or parts.family or parts.middle) else (
-            _EMPTY_NAME
-        )
+                p_given = p_given or fp.given
+                p_middle = p_middle or fp.middle
+                if not p_family:
+                    p_family, p_conn = fp.family, fp.connector
+            values = self.values(p_given, p_middle, p_family, p_conn)
+        elif ff_ok:
+            if mf_ok and not full_parts.middle:
+                fp = full_parts
+                values = self.values(fp.given, [" ".join(mf.tokens)], fp.family, fp.connector)
+            else:
+                values = full_values
+        else:
+            values = _EMPTY_NAME
         return (
             *values,
-            *_status(ff, full_reasons),
-            *_status(gf, gf.reasons + extra["given"]),
-            *_status(fm, fm.reasons + extra["family"]),
-            *_status(mf, mf.reasons),
+            *(self.status(ff, extra_full) if extra_full else ff_st),
+            *(self.status(gf, extra_given) if extra_given else gf_st),
+            *(self.status(fm, extra_family) if extra_family else fm_st),
+            *mf_st,
         )
 
 
