@@ -292,6 +292,9 @@ def train_model(
         prior = lam * n_cand / max(total_comparisons, 1)
         prior_source = "em"
     prior = float(min(max(prior, 1e-12), 0.5))
+    if settings.u_match_correction:
+        u_rand = [_remove_matches_from_u(u_rand[i], m[i], prior, settings.u_floor)
+                  for i in range(len(n_levels))]
     params = [
         ComparisonParams(
             name=c.name,
@@ -325,6 +328,19 @@ def train_model(
             "seed": settings.seed,
         },
     )
+
+
+def _remove_matches_from_u(u: np.ndarray, m: np.ndarray, prior: float,
+                           floor: float) -> np.ndarray:
+    """u is P(level | non-match), but random pairs include matches at the prior's rate.
+
+    On data with many duplicates (FEBRL: 1 random pair in 2,000 is a match) that makes an
+    exact tax id look 10x more common among strangers than it is. Solve
+    u_random = prior * m + (1 - prior) * u for u.
+    """
+    u_true = (u - prior * m) / (1.0 - prior)
+    u_true = np.clip(u_true, floor, 1.0)
+    return u_true / u_true.sum()
 
 
 def deterministic_pair_mask(records: pd.DataFrame, left: np.ndarray, right: np.ndarray,

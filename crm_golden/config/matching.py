@@ -113,6 +113,8 @@ class ModelSettings(StrictModel):
     # those rules are assumed to find. EM's own match share is used when no rule is given.
     prior_rules: list[list[str]] = []
     prior_recall: float = Field(default=0.6, gt=0, le=1)
+    # Remove the matches that random pairs contain from u (see model._remove_matches_from_u).
+    u_match_correction: bool = True
     m_floor: float = Field(default=1e-4, gt=0, lt=0.5)
     u_floor: float = Field(default=1e-6, gt=0, lt=0.5)
     tf_floor: float = Field(default=1e-5, gt=0, lt=0.5)
