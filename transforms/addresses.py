@@ -193,18 +193,22 @@ def postal_code_of(raw: str, country: str | None) -> tuple[object, str, object]:
     return norm, "valid", pd.NA
 
 
-def _postal_distinct(distinct: pd.Series) -> pd.DataFrame:
+def _by_country_distinct(distinct: pd.Series, parse, columns: list[str]) -> pd.DataFrame:
+    """Apply ``parse(value, country)`` to distinct ``value\x1fcountry`` keys."""
     rows = []
     for key in distinct:
         if not isinstance(key, str):
             rows.append((pd.NA, "missing", pd.NA))
             continue
         value, _, country = key.partition("\x1f")
-        rows.append(postal_code_of(value, country or None))
-    return _as_string_frame(
-        pd.DataFrame(rows, index=distinct.index,
-                     columns=["postal_code_norm", "postal_code_status", "postal_code_reason"])
-    )
+        rows.append(parse(value, country or None))
+    return _as_string_frame(pd.DataFrame(rows, index=distinct.index, columns=columns))
+
+
+def _postal_distinct(distinct: pd.Series) -> pd.DataFrame:
+    return _by_country_distinct(
+        distinct, postal_code_of,
+        ["postal_code_norm", "postal_code_status", "postal_code_reason"])
 
 
 def normalize_postal_codes(values: pd.Series, country_code: pd.Series) -> pd.DataFrame:
@@ -359,17 +363,8 @@ def region_of(raw: str, country: str | None) -> tuple[object, str, object]:
 
 
 def _region_distinct(distinct: pd.Series) -> pd.DataFrame:
-    rows = []
-    for key in distinct:
-        if not isinstance(key, str):
-            rows.append((pd.NA, "missing", pd.NA))
-            continue
-        value, _, country = key.partition("\x1f")
-        rows.append(region_of(value, country or None))
-    return _as_string_frame(
-        pd.DataFrame(rows, index=distinct.index,
-                     columns=["region_norm", "region_status", "region_reason"])
-    )
+    return _by_country_distinct(distinct, region_of,
+                                ["region_norm", "region_status", "region_reason"])
 
 
 def normalize_regions(values: pd.Series, country_code: pd.Series) -> pd.DataFrame:
