@@ -510,3 +510,20 @@ def test_invalid_samples_from_normalized_records(tmp_path: Path) -> None:
     assert got[("marketing", "bad_tld")] == ["j***@gm***.con"]
     assert got[("sales", "no_domain")] == ["***@***"]
     assert "jose.garcia" not in json.dumps(audit)
+
+
+def test_fields_a_source_does_not_export_are_not_shown_as_incomplete(tmp_path: Path) -> None:
+    kwargs = make_inputs(tmp_path)
+    rules = fake_rules()
+    # finance maps everything but email; marketing maps email.
+    rules.sources = [SimpleNamespace(name="finance", columns={"full_name": "n", "tax_id": "t"}),
+                     SimpleNamespace(name="marketing", columns={"email": "e"})]
+    kwargs["rules"] = rules
+    kwargs["quality"] = pd.DataFrame([
+        {"source": "finance", "field": "email", "rows": 10, "present": 0, "completeness": 0.0},
+        {"source": "marketing", "field": "email", "rows": 10, "present": 0,
+         "completeness": 0.0},
+    ])
+    cells = {(c["source"], c["field"]): c for c in build_audit(**kwargs)["quality"]["fields"]}
+    assert cells[("finance", "email")]["completeness"] is None      # not exported
+    assert cells[("marketing", "email")]["completeness"] == 0.0     # exported, but empty

@@ -204,8 +204,15 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
     q = _frame(quality)
     cells = []
     reasons: dict[tuple[str, str, str], int] = {}
+    # Fields a source's rules file does not map are "not exported", not 0% complete.
+    mapped = {src.name: set(src.columns) for src in (getattr(rules, "sources", None) or [])
+              if hasattr(src, "columns")}
     for row in q.to_dict("records"):
         present = row.get("present")
+        source_fields = mapped.get(str(row.get("source")))
+        if source_fields is not None and str(row.get("field")) not in source_fields \
+                and not present:
+            row = {**row, "completeness": None}
         fixed_rate = row.get("fixed_rate")
         if fixed_rate is None and present:
             fixed_rate = (row.get("fixed") or 0) / present
