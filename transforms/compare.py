@@ -139,14 +139,14 @@ class _Columns:
             if _names is None or not hasattr(_names, "canonical_given_set"):
                 return None
             _, uniques = self.joint((col,))
-            cross = getattr(_names, "_CROSS", None) if kind != "nickname_equivalent" else None
+            cross = kind != "nickname_equivalent"
             vals, toks = [], []
             for i, v in enumerate(uniques.tolist()):
                 canon = _names.canonical_given_set(v) or (v,)
                 tokens = {f"n:{c}" for c in canon}
-                if cross is not None:
+                if cross:
                     for c in canon:
-                        tokens.update(f"x:{g}" for g in cross.get(c, ()))
+                        tokens.update(f"x:{g}" for g in _names.cross_language_groups(c))
                 vals.extend([i] * len(tokens))
                 toks.extend(tokens)
             tok_codes, tok_uniq = pd.factorize(pd.Series(toks, dtype=object))

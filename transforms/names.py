@@ -276,6 +276,15 @@ def _cross_eq_scalar(a: str, b: str) -> bool:
     return bool(ga & gb)
 
 
+def cross_language_groups(canonical: str) -> tuple[str, ...]:
+    """Cross-language groups a canonical given key belongs to (jose -> the José/Joseph group).
+
+    Public so that linking can compute equivalence once per distinct name and test millions
+    of pairs with array lookups instead of calling :func:`cross_language_equivalent` per pair.
+    """
+    return tuple(_CROSS.get(canonical, ()))
+
+
 def cross_language_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
     """Nickname-equivalent, or the same name in another language (José/Joseph, Pepe/Joe).
 
