@@ -158,9 +158,7 @@ def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:
         return ingest_mod.empty_quarantine()
     raw_cols = [c for c in rejected.columns if c not in LINEAGE_COLUMNS
                 and (c in ingest_mod.IDENTITY_FIELDS or c.startswith(ATTRIBUTE_PREFIX))]
-    raw = rejected[raw_cols].astype("string").apply(
-        lambda r: ingest_mod.json.dumps({k: v for k, v in r.items() if pd.notna(v)},
-                                        ensure_ascii=False), axis=1)
+    raw = ingest_mod.rows_as_json(rejected[raw_cols].astype("string"))
     frame = pd.DataFrame({
         "source": rejected["source"],
         "source_record_id": rejected["source_record_id"],
@@ -171,7 +169,7 @@ def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:
         "column": pd.NA,
         "raw": raw,
     })
-    return ingest_mod._typed_quarantine(frame)
+    return ingest_mod.typed_quarantine(frame)
 
 
 def package_version() -> str:

@@ -301,10 +301,7 @@ def to_canonical(cfg: SourceConfig, table: RawTable) -> tuple[pd.DataFrame, pd.D
     bad = missing_id | dup_id
     rejects = pd.DataFrame(table.rejects, columns=QUARANTINE_COLUMNS)
     if bad.any():
-        raw_json = frame[bad].apply(
-            lambda r: json.dumps({k: v for k, v in r.items() if pd.notna(v)}, ensure_ascii=False),
-            axis=1,
-        )
+        raw_json = rows_as_json(frame[bad])
         extra = pd.DataFrame({
             "source": cfg.name,
             "source_record_id": out.loc[bad, "source_record_id"],
@@ -316,13 +313,26 @@ def to_canonical(cfg: SourceConfig, table: RawTable) -> tuple[pd.DataFrame, pd.D
             "column": cfg.id_column,
             "raw": raw_json,
         })
-        rejects = (pd.concat([_typed_quarantine(rejects), _typed_quarantine(extra)], ignore_index=True)
+        rejects = (pd.concat([typed_quarantine(rejects), typed_quarantine(extra)], ignore_index=True)
                    if len(rejects) else extra)
     records = out[~bad].reset_index(drop=True)
-    return records, _typed_quarantine(rejects)
+    return records, typed_quarantine(rejects)
 
 
-def _typed_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
+def rows_as_json(frame: pd.DataFrame) -> pd.Series:
+    """Each row's non-empty values as a JSON object: what a quarantined row keeps of itself.
+
+    Row-wise, but only ever over the few rows that are quarantined.
+    """
+    return frame.apply(
+        lambda r: json.dumps({k: v for k, v in r.items() if pd.notna(v)}, ensure_ascii=False,
+                             default=str),
+        axis=1,
+    ).astype("string")
+
+
+def typed_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows in the published column order and types."""
     frame = frame.reindex(columns=QUARANTINE_COLUMNS)
     for col in QUARANTINE_COLUMNS:
         frame[col] = frame[col].astype("Int64" if col == "source_row" else "string")
@@ -330,7 +340,7 @@ def _typed_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_quarantine() -> pd.DataFrame:
-    return _typed_quarantine(pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    return typed_quarantine(pd.DataFrame(columns=QUARANTINE_COLUMNS))
 
 
 @dataclass
@@ -357,7 +367,7 @@ def ingest_sources(sources: list[SourceConfig]) -> IngestResult:
     records.insert(0, "record_id", pd.RangeIndex(len(records)).astype("int64"))
     ordered = LINEAGE_COLUMNS + [c for c in records.columns if c not in LINEAGE_COLUMNS]
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else empty_quarantine()
-    return IngestResult(records[ordered], _typed_quarantine(quarantine), rows_read, files)
+    return IngestResult(records[ordered], typed_quarantine(quarantine), rows_read, files)
 
 
 def row_accounting(rows_read: dict[str, int], clean: pd.DataFrame, quarantine: pd.DataFrame,
