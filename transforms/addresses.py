@@ -30,7 +30,7 @@ from transforms.reference.streets import (
     STREET_TOKENS,
     US_STATES,
 )
-from transforms.vocab import clean_strings, fold_one, map_unique
+from transforms.vocab import clean_strings, fold_both, fold_one, map_unique
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -41,6 +41,8 @@ _TRANSLIT = str.maketrans(
 )
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w/#-]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_POSTAL_SEPARATORS = re.compile(r"[\s\-.]")
 
 
 def translit(text: str) -> str:
@@ -51,8 +53,7 @@ def translit(text: str) -> str:
 def _display(text: str) -> str:
     """Whitespace collapsed; ALL-CAPS or all-lower turned into Title Case."""
     text = _SPACES.sub(" ", text).strip(" ,;")
-    letters = [c for c in text if c.isalpha()]
-    if letters and (text.upper() == text or text.lower() == text):
+    if (text.upper() == text or text.lower() == text) and any(c.isalpha() for c in text):
         text = re.sub(r"\w+", lambda m: m.group(0).capitalize(), text)
     return text
 
@@ -144,7 +145,7 @@ def postal_code_of(raw: str, country: str | None) -> tuple[object, str, object]:
     if m:
         text, reason = m.group(1), "excel_float"
     if country == "GB":
-        compact = re.sub(r"[\s\-.]", "", text)
+        compact = _POSTAL_SEPARATORS.sub("", text)
         if compact == "GIR0AA":
             return "GIR 0AA", ("valid" if text == "GIR 0AA" else "fixed"), (
                 pd.NA if text == "GIR 0AA" else "formatted")
@@ -155,7 +156,7 @@ def postal_code_of(raw: str, country: str | None) -> tuple[object, str, object]:
         if norm == raw.strip():
             return norm, "valid", pd.NA
         return norm, "fixed", reason or "formatted"
-    digits = re.sub(r"[\s\-.]", "", text)
+    digits = _POSTAL_SEPARATORS.sub("", text)
     if country in {"ES", "MX", "RU", "US"}:
         if not digits.isdigit() or not digits.isascii():
             return text, "invalid", "bad_format"
@@ -239,11 +240,17 @@ _NUM_LETTER = re.compile(r"(\d)\s*[-/]?\s*([a-z])\b")
 
 def street_key_of(text: str) -> str:
     """Comparison key: folded, Cyrillic transliterated, abbreviations canonical."""
-    s = fold_one(text)
+    return _street_key(fold_one(text))
+
+
+def _street_key(s: str) -> str:
+    """``street_key_of`` from the already folded text."""
     s = _ORDINAL.sub(" ", s)
-    s = _SN.sub(" sn ", s)
-    s = _C_SLASH.sub(" calle ", s)
-    s = _HYPHEN_ABBR.sub(lambda m: " " + STREET_TOKENS.get(m.group(1), m.group(1)) + " ", s)
+    if "/" in s:  # both patterns need a slash
+        s = _SN.sub(" sn ", s)
+        s = _C_SLASH.sub(" calle ", s)
+    if "-" in s:
+        s = _HYPHEN_ABBR.sub(lambda m: " " + STREET_TOKENS.get(m.group(1), m.group(1)) + " ", s)
     s = _NON_WORD.sub(" ", s).replace("/", " ").replace("-", " ").replace("_", " ")
     tokens = []
     for tok in s.split():
@@ -263,11 +270,11 @@ def _street_distinct(distinct: pd.Series) -> pd.DataFrame:
         if not isinstance(value, str):
             rows.append((pd.NA, pd.NA, "missing", pd.NA))
             continue
-        folded = fold_one(value, punctuation=True)
-        if folded in ADDRESS_PLACEHOLDERS or not re.search(r"[^\W\d_]", value):
+        plain, folded = fold_both(value)
+        if folded in ADDRESS_PLACEHOLDERS or not _LETTER.search(value):
             rows.append((_display(value), pd.NA, "invalid", "placeholder"))
             continue
-        key = street_key_of(value)
+        key = _street_key(plain)
         if not key:  # only type words / number markers ("C/", "nº")
             rows.append((_display(value), pd.NA, "invalid", "placeholder"))
             continue
@@ -301,7 +308,11 @@ _CITY_PREFIX = re.compile(
 
 def city_key_of(text: str) -> str:
     """Latin, accent-free, lower key with colloquial/foreign names folded."""
-    s = fold_one(text)
+    return _city_key(fold_one(text))
+
+
+def _city_key(s: str) -> str:
+    """``city_key_of`` from the already folded text."""
     s = _CITY_PREFIX.sub("", s)
     s = re.sub(r"\(.*?\)", " ", s)  # "Alcalá de Henares (Madrid)"
     s = _SPACES.sub(" ", _NON_WORD.sub(" ", s).replace("-", " ").replace("/", " ")).strip()
@@ -318,12 +329,12 @@ def _city_distinct(distinct: pd.Series) -> pd.DataFrame:
         if not isinstance(value, str):
             rows.append((pd.NA, pd.NA, "missing", pd.NA))
             continue
-        folded = fold_one(value, punctuation=True)
-        if folded in ADDRESS_PLACEHOLDERS or not re.search(r"[^\W\d_]", value):
+        plain, folded = fold_both(value)
+        if folded in ADDRESS_PLACEHOLDERS or not _LETTER.search(value):
             rows.append((_display(value), pd.NA, "invalid", "placeholder"))
             continue
         display = _display(_CITY_PREFIX.sub("", value.strip()) if value[:1].islower() else value)
-        key = city_key_of(value)
+        key = _city_key(plain)
         if not key:
             rows.append((display, pd.NA, "invalid", "placeholder"))
             continue

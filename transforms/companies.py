@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from transforms.addresses import translit
-from transforms.vocab import clean_strings, fold_one, map_unique
+from transforms.vocab import clean_strings, fold_both, fold_one, map_unique
 
 # Folded legal forms (dots/commas turned to spaces, accents off), longest first.
 LEGAL_FORMS = [
@@ -33,6 +33,7 @@ LEGAL_FORMS = [
 _FORMS = sorted({f for f in LEGAL_FORMS}, key=len, reverse=True)
 _FORM_RE = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(f) for f in _FORMS) + r")(?=\s|$)")
 _PUNCT = re.compile(r"[^\w&]+")
+_WS = re.compile(r"\s+")
 _PLACEHOLDERS = frozenset(
     {"particular", "particulares", "private", "individual", "none", "n a", "na", "no",
      "sin empresa", "ninguna", "ninguno", "нет", "частное лицо", "физлицо", "физ лицо",
@@ -44,14 +45,18 @@ COMPANY_COLUMNS = ["company_norm", "company_key", "company_status", "company_rea
 
 def company_key_of(text: str) -> str:
     """Lower, accent-free, latin key without legal forms, quotes and punctuation."""
-    s = fold_one(text)
+    return _company_key(fold_one(text))
+
+
+def _company_key(s: str) -> str:
+    """``company_key_of`` from the already folded text."""
     s = _PUNCT.sub(" ", s).replace("_", " ")
-    s = re.sub(r"\s+", " ", s).strip()
+    s = _WS.sub(" ", s).strip()
     prev = None
     while prev != s:  # "ACME S.L. Unipersonal", "ООО ТД Ромашка ЗАО"
         prev = s
         s = _FORM_RE.sub(" ", f" {s} ").strip()
-        s = re.sub(r"\s+", " ", s)
+        s = _WS.sub(" ", s)
     return translit(s).strip()
 
 
@@ -61,12 +66,12 @@ def _company_distinct(distinct: pd.Series) -> pd.DataFrame:
         if not isinstance(value, str):
             rows.append((pd.NA, pd.NA, "missing", pd.NA))
             continue
-        display = re.sub(r"\s+", " ", value).strip().strip(",;")
-        folded = fold_one(value, punctuation=True)
+        display = _WS.sub(" ", value).strip().strip(",;")
+        plain, folded = fold_both(value)
         if folded in _PLACEHOLDERS:
             rows.append((display, pd.NA, "invalid", "placeholder"))
             continue
-        key = company_key_of(value)
+        key = _company_key(plain)
         if not key:
             rows.append((display, pd.NA, "invalid", "legal_form_only"))
             continue

@@ -90,6 +90,20 @@ def parse_dates(
     runs are reproducible.
     """
     raw = clean_strings(values)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    if 2 * len(uniques) > len(raw):
+        return _parse_dates(raw, date_format, min_year, today, field)
+    # dates of birth repeat a lot: parse each distinct value once (<NA> last)
+    distinct = pd.Series(pd.array([*uniques, pd.NA], dtype=raw.dtype))
+    per_value = _parse_dates(distinct, date_format, min_year, today, field)
+    out = per_value.iloc[np.where(codes < 0, len(uniques), codes)]
+    out.index = raw.index
+    return out
+
+
+def _parse_dates(raw: pd.Series, date_format: str | None, min_year: int, today: date,
+                 field: str) -> pd.DataFrame:
+    """``parse_dates`` of cleaned cells, row by row."""
     declared = _parse_declared(raw, date_format)
     iso = _parse_iso(raw)
     use_iso = declared.isna() & iso.notna()

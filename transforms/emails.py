@@ -19,6 +19,7 @@ email_validator accepts) skip it, and everything runs once per distinct value.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
@@ -57,8 +58,15 @@ _ROLE_TOKEN = re.compile(r"[.\-_+]")
 _WRAPPERS = re.compile(r"^(?:mailto:)?[<\"'(\[]*|[>\"')\].,;:]*$", re.IGNORECASE)
 
 
+# Nothing for ``_clean_candidate`` to do: no space, wrapper, separator or fullwidth "@",
+# and no trailing character the wrapper rule would strip.
+_PLAIN = re.compile(r"[A-Za-z0-9_%+=-][A-Za-z0-9._%+=-]*@[A-Za-z0-9.-]*[A-Za-z0-9]")
+
+
 def _clean_candidate(text: str) -> tuple[str, str | None]:
     """Strip wrappers, pick the first of several addresses, drop inner whitespace."""
+    if _PLAIN.fullmatch(text) is not None:
+        return text, None
     reason = None
     original = text.strip()
     text = original.replace("＠", "@")
@@ -78,6 +86,7 @@ def _clean_candidate(text: str) -> tuple[str, str | None]:
     return stripped, reason
 
 
+@lru_cache(maxsize=1 << 16)  # a few providers hold most addresses
 def _fix_domain(domain: str) -> tuple[str, bool]:
     """Lower-case the domain and fix well-known provider / TLD typos."""
     fixed = domain.lower().strip(".")
@@ -88,6 +97,12 @@ def _fix_domain(domain: str) -> tuple[str, bool]:
         fixed = f"{head}.{TLD_TYPOS[tld]}"
         fixed = DOMAIN_TYPOS.get(fixed, fixed)
     return fixed, fixed != domain.lower()
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_domain(domain: str) -> bool:
+    """Neither IDNA nor a special-use name (which need email_validator's checks)."""
+    return "xn--" not in domain and _SPECIAL_USE.search(domain) is None
 
 
 def _is_placeholder(local: str, domain: str) -> bool:
@@ -145,8 +160,7 @@ def _normalize_one(text: str) -> tuple:
         len(local) <= 64
         and len(norm) <= 254
         and _FAST_EMAIL.fullmatch(norm) is not None
-        and "xn--" not in domain
-        and _SPECIAL_USE.search(domain) is None
+        and _plain_domain(domain)
     )
     if not fast_ok:
         try:

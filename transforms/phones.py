@@ -32,7 +32,7 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType
 
-from transforms.vocab import clean_strings, map_unique
+from transforms.vocab import clean_strings
 
 FOCUS_REGIONS = ("ES", "MX", "RU", "US", "GB")
 SUPPORTED_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -136,19 +136,45 @@ def _cc_main_region(cc: str) -> str | None:
     return regions[0] if regions else None
 
 
+def _fullmatch_for_length(desc: _Desc | None, length: int):  # noqa: ANN202
+    """``desc.pattern.fullmatch`` when a number of ``length`` digits can match ``desc``."""
+    if desc is None or (desc.lengths and length not in desc.lengths):
+        return None
+    return desc.pattern.fullmatch
+
+
+_TYPE_TABLES: dict[tuple[str, int], tuple] = {}
+
+
+def _type_table(meta: _RegionMeta, length: int) -> tuple:
+    """The descriptions of ``meta`` that numbers of ``length`` digits can match."""
+    table = _TYPE_TABLES.get((meta.region, length))
+    if table is None:
+        descs = []
+        for name, desc in meta.descs:
+            fm = _fullmatch_for_length(desc, length)
+            if fm is not None:
+                descs.append((name, fm))
+        table = (_fullmatch_for_length(meta.general, length), tuple(descs),
+                 _fullmatch_for_length(meta.fixed, length),
+                 _fullmatch_for_length(meta.mobile, length))
+        _TYPE_TABLES[(meta.region, length)] = table
+    return table
+
+
 def _type_of(nsn: str, meta: _RegionMeta) -> str:
     """libphonenumber's _number_type_helper over compiled metadata."""
-    if not meta.general.matches(nsn):
+    general, descs, fixed, mobile = _type_table(meta, len(nsn))
+    if general is None or general(nsn) is None:
         return "unknown"
-    for name, desc in meta.descs:
-        if desc is not None and desc.matches(nsn):
+    for name, fm in descs:
+        if fm(nsn) is not None:
             return name
-    fixed = meta.fixed is not None and meta.fixed.matches(nsn)
-    if fixed:
-        if meta.same_mobile_fixed or (meta.mobile is not None and meta.mobile.matches(nsn)):
+    if fixed is not None and fixed(nsn) is not None:
+        if meta.same_mobile_fixed or (mobile is not None and mobile(nsn) is not None):
             return "fixed_line_or_mobile"
         return "fixed_line"
-    if not meta.same_mobile_fixed and meta.mobile is not None and meta.mobile.matches(nsn):
+    if not meta.same_mobile_fixed and mobile is not None and mobile(nsn) is not None:
         return "mobile"
     return "unknown"
 
@@ -229,6 +255,7 @@ def _slow_parse(text: str, region: str) -> tuple:
 # Numbering areas that belong to one country for the purpose of "wrong country" flags.
 _SAME_COUNTRY = {"UK": "GB", "GG": "GB", "JE": "GB", "IM": "GB"}
 
+_KEY_SEP = "\x1f"
 PHONE_FIELDS = ["e164", "nsn", "type", "region", "status", "reason"]
 
 _EXT_RE = re.compile(_EXTENSION)
@@ -266,8 +293,16 @@ def _infer(digits: str, plus: bool, region: str) -> tuple[tuple | None, str | No
 
 def parse_phone(value: str, region: str) -> tuple:
     """(e164, nsn, type, region, status, reason) for one raw phone read in ``region``."""
-    text = _EXT_RE.sub("", value).strip()
     reason = None
+    if "/" not in value and _SIMPLE_RE.fullmatch(value) is not None:
+        # the common case: digits and separators only. Every extension marker has a
+        # letter or "#" and every multi-value separator a letter, ";", ",", "|" or
+        # "/", so neither regex could change this value.
+        text = value.strip()
+        if not text:
+            return (None, None, None, None, "invalid", "unparsable")
+        return _parse_simple(text, reason, region)
+    text = _EXT_RE.sub("", value).strip()
     parts = _MULTI_RE.split(text, maxsplit=1)
     if len(parts) == 2 and _digit_count(parts[0]) >= 6 and _digit_count(parts[1]) >= 6:
         text, reason = parts[0].strip(), "multiple_values"
@@ -276,6 +311,11 @@ def parse_phone(value: str, region: str) -> tuple:
     simple = _SIMPLE_RE.fullmatch(text) is not None
     if not simple:
         return _slow_parse(text, region)
+    return _parse_simple(text, reason, region)
+
+
+def _parse_simple(text: str, reason: str | None, region: str) -> tuple:
+    """``parse_phone`` for a stripped value of digits and separators only."""
     digits = _NON_DIGIT.sub("", text)
     plus = text.startswith("+")
     if not plus and digits.startswith("00"):
@@ -315,6 +355,44 @@ def _phones_distinct(distinct: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, index=distinct.index, columns=PHONE_FIELDS)
 
 
+def _per_distinct(values: pd.Series, fn) -> list:  # noqa: ANN001
+    """``fn(cell)`` for every cell of ``values`` as a string column (<NA> -> None), once per value."""
+    cells = values.astype("string").to_numpy(dtype=object, na_value=None)
+    memo: dict = {}
+    out = []
+    for v in cells:
+        r = memo.get(v, memo)
+        if r is memo:
+            r = memo[v] = fn(v)
+        out.append(r)
+    return out
+
+
+def _region_code(cell: str | None) -> str | None:
+    if cell is None:
+        return None
+    code = cell.strip().upper()
+    code = "GB" if code == "UK" else code
+    return code if code in SUPPORTED_REGIONS else None
+
+
+def _region_values(row_country: pd.Series, default_country: pd.Series) -> list[str]:
+    """``resolve_regions`` as a plain list."""
+    return [r or d or "" for r, d in zip(_per_distinct(row_country, _region_code),
+                                         _per_distinct(default_country, _region_code),
+                                         strict=True)]
+
+
+def _own_countries(row_country: pd.Series) -> list[str | None]:
+    """Row country stripped, upper-cased, GB areas folded (None when missing)."""
+    def own(cell: str | None) -> str | None:
+        if cell is None:
+            return None
+        code = cell.strip().upper()
+        return _SAME_COUNTRY.get(code, code)
+    return _per_distinct(row_country, own)
+
+
 def resolve_regions(row_country: pd.Series, default_country: pd.Series) -> pd.Series:
     """Region used to read national numbers: row country if known, else source default."""
     row = row_country.astype("string").str.strip().str.upper().replace({"UK": "GB"})
@@ -352,38 +430,63 @@ def normalize_phones(
         def na() -> np.ndarray:  # same object arrays of <NA> the general path builds
             return np.full(len(raw), pd.NA, dtype=object)
 
-        return pd.DataFrame(
-            {
-                f"{prefix}_e164": na(), f"{prefix}_nsn": na(), f"{prefix}_type": na(),
-                f"{prefix}_region": na(),
-                f"{prefix}_country_mismatch": np.zeros(len(raw), dtype=bool),
-                f"{prefix}_status": np.full(len(raw), "missing", dtype=object),
-                f"{prefix}_reason": na(),
-            },
-            index=index,
+        return _phone_frame(
+            {"e164": na(), "nsn": na(), "type": na(), "region": na(),
+             "status": np.full(len(raw), "missing", dtype=object), "reason": na()},
+            np.zeros(len(raw), dtype=bool), index, prefix,
         )
-    region = resolve_regions(row_country, default_country)
-    key = (raw + "\x1f" + pd.Series(region, index=index, dtype="string")).astype(object)
-    key = key.where(raw.notna(), None)
-    if len(key) == 0:
-        res = _phones_distinct(pd.Series([], dtype=object))
-    else:
-        res = map_unique(key, _phones_distinct)
-    own = row_country.astype("string").str.strip().str.upper().replace(_SAME_COUNTRY)
-    num_region = res["region"].astype("string")
-    mismatch = (
-        own.notna() & num_region.notna() & (own != num_region.replace(_SAME_COUNTRY))
-    ).fillna(False)
-    out = pd.DataFrame(
+    regions = _region_values(row_country, default_country)
+    cells = raw.to_numpy(dtype=object, na_value=None)
+    # distinct (value, region) pairs: a dict beats building "value\x1fregion" strings
+    # and factorizing them, and the per-row columns are taken from per-pair arrays
+    pair_code: dict[tuple[str, str], int] = {}
+    pairs: list[tuple[str, str]] = []
+    codes = np.empty(len(cells), dtype=np.intp)
+    missing = -1
+    for i, (value, reg) in enumerate(zip(cells, regions, strict=True)):
+        if value is None:
+            codes[i] = missing
+            continue
+        pair = (value, reg)
+        code = pair_code.get(pair)
+        if code is None:
+            code = pair_code[pair] = len(pairs)
+            pairs.append(pair)
+        codes[i] = code
+    codes[codes == missing] = len(pairs)
+    rows = [parse_phone(value, reg) if _KEY_SEP not in value
+            else parse_phone(*(value + _KEY_SEP + reg).split(_KEY_SEP, 1))
+            for value, reg in pairs]  # (values holding the old key separator split as before)
+    rows.append((None, None, None, None, "missing", None))
+    na = pd.NA
+    fields = {}
+    for j, name in enumerate(PHONE_FIELDS):
+        col = np.array([na if r[j] is None else r[j] for r in rows], dtype=object)
+        fields[name] = col[codes]
+    own = _own_countries(row_country)
+    mismatch = np.fromiter(
+        (o is not None and r is not na and o != _SAME_COUNTRY.get(r, r)
+         for o, r in zip(own, fields["region"], strict=True)),
+        dtype=bool, count=len(own),
+    )
+    return _phone_frame(fields, mismatch, index, prefix)
+
+
+def _phone_frame(fields: dict[str, np.ndarray], mismatch: np.ndarray, index: pd.Index,
+                 prefix: str) -> pd.DataFrame:
+    """The output columns: object arrays of str/<NA> (declared object: no dtype inference)."""
+    def col(name: str) -> pd.Series:
+        return pd.Series(fields[name], index=index, dtype=object, copy=False)
+
+    return pd.DataFrame(
         {
-            f"{prefix}_e164": res["e164"].astype("string").to_numpy(),
-            f"{prefix}_nsn": res["nsn"].astype("string").to_numpy(),
-            f"{prefix}_type": res["type"].astype("string").to_numpy(),
-            f"{prefix}_region": num_region.to_numpy(),
-            f"{prefix}_country_mismatch": np.asarray(mismatch, dtype=bool),
-            f"{prefix}_status": res["status"].astype("string").to_numpy(),
-            f"{prefix}_reason": res["reason"].astype("string").to_numpy(),
+            f"{prefix}_e164": col("e164"),
+            f"{prefix}_nsn": col("nsn"),
+            f"{prefix}_type": col("type"),
+            f"{prefix}_region": col("region"),
+            f"{prefix}_country_mismatch": pd.Series(mismatch, index=index, dtype=bool, copy=False),
+            f"{prefix}_status": col("status"),
+            f"{prefix}_reason": col("reason"),
         },
         index=index,
     )
-    return out

@@ -37,12 +37,26 @@ def fold_one(text: str, *, punctuation: bool = False) -> str:
     With ``punctuation=True`` punctuation is turned into spaces as well, which
     is what free-text vocabularies ("e-mail", "Google Ads.") want.
     """
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text))
-    text = unicodedata.normalize("NFC", _LATIN_MARKS.sub("", text)).casefold()
-    text = text.replace("ё", "е").replace("ß", "ss")
+    text = _fold_base(text)
     if punctuation:
         text = _PUNCT_TO_SPACE.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def fold_both(text: str) -> tuple[str, str]:
+    """``(fold_one(text), fold_one(text, punctuation=True))`` with one Unicode pass."""
+    base = _fold_base(text)
+    return (_SPACES.sub(" ", base).strip(),
+            _SPACES.sub(" ", _PUNCT_TO_SPACE.sub(" ", base)).strip())
+
+
+def _fold_base(text: str) -> str:
+    """NFKC, Latin accents off, casefold, ё→е, ß→ss (no whitespace handling)."""
+    if text.isascii():  # every Unicode step is the identity on ASCII; casefold == lower
+        return text.lower()
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFC", _LATIN_MARKS.sub("", text)).casefold()
+    return text.replace("ё", "е").replace("ß", "ss")
 
 
 def map_unique(values: pd.Series, fn: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
@@ -57,13 +71,22 @@ def map_unique(values: pd.Series, fn: Callable[[pd.Series], pd.DataFrame]) -> pd
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     k = len(uniques)
-    distinct = pd.Series(list(uniques) + [None], dtype=object)
+    if isinstance(uniques, np.ndarray) and uniques.dtype == object:
+        cells = uniques
+    elif isinstance(getattr(uniques, "dtype", None), pd.StringDtype):
+        cells = uniques.to_numpy(dtype=object)  # str cells (no <NA>: it has a sentinel)
+    else:
+        cells = np.array(list(uniques) + [None], dtype=object)[:k]
+    distinct = pd.Series(np.append(cells, None), dtype=object)
     distinct.iloc[k] = pd.NA
     codes = np.where(codes < 0, k, codes)
     result = fn(distinct)
     out = result.iloc[codes]
     out.index = values.index
     return out
+
+
+_NULL_LIKE = frozenset(["", "null", "none", "nan", "nat", "n/a", "na", "-", "--", "—", "?"])
 
 
 def clean_strings(values: pd.Series) -> pd.Series:
@@ -73,10 +96,17 @@ def clean_strings(values: pd.Series) -> pd.Series:
     "-", "N/A". Treating them as missing (not invalid) keeps validity
     rates honest.
     """
-    s = values.astype("string").str.strip()
-    lowered = s.str.lower()
-    null_like = lowered.isin(["", "null", "none", "nan", "nat", "n/a", "na", "-", "--", "—", "?"])
-    return s.mask(null_like.fillna(True))
+    s = values.astype("string")
+    # one pass of plain str methods over the cells: the pandas string accessors
+    # (strip, lower, isin, mask) each cost a full column pass with NA handling
+    na = pd.NA
+    null_like = _NULL_LIKE
+    cells = s.to_numpy(dtype=object, na_value=None)
+    cleaned = [
+        na if v is None or (t := v.strip()).lower() in null_like else t
+        for v in cells
+    ]
+    return pd.Series(pd.array(cleaned, dtype=s.dtype), index=s.index, name=s.name)
 
 
 def status_frame(index: pd.Index, field: str) -> pd.DataFrame:
