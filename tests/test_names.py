@@ -493,3 +493,38 @@ def test_simple_fast_path_matches_general_path(monkeypatch: pytest.MonkeyPatch) 
     fast = normalize_names(frame)
     monkeypatch.setattr(names, "_SIMPLE", re.compile(r"(?!)"))
     pd.testing.assert_frame_equal(fast, normalize_names(frame))
+
+
+def test_full_name_only_fast_path_matches_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+
+    import transforms.names as names
+
+    words = ["José", "JOSÉ", "luis", "García", "LÓPEZ", "Иванова", "НАТАЛЬЯ", "Сергеевна",
+             "Ivanovich", "Sergeevna", "John", "Michael", "SMITH", "O'Brien", "mcdonald",
+             "García-López", "Pepe", "de", "la", "Jr", "Sr", "Ilich", "Ильич", "Straße", "ǀǀ",
+             "Ivаn", "Test", "Doe", "Jane", "A", "Al", "Ana", "MaRiA", "Medina", "Orlova"]
+    fulls = [" ".join(c) for n in (1, 2, 3) for c in itertools.permutations(words[:18], n)]
+    fulls += [" ".join(c) for c in itertools.product(words[18:], words[:6], words[12:])]
+    fulls += [f"{a}, {b}" for a, b in itertools.product(words, repeat=2)]
+    fulls += [f"{a} {b}, {c} {d}" for a, b, c, d in itertools.product(words[::4], repeat=4)]
+    fulls += ["Jane Doe", "Juan Perez Test", "xxx yyy", "Ana, Luis, María", "Al Bo", "A B C"]
+    frame = pd.DataFrame({"full_name": fulls})
+    fast = normalize_names(frame)
+    monkeypatch.setattr(names, "_fast_full_parse", lambda text: None)
+    pd.testing.assert_frame_equal(fast, normalize_names(frame))
+
+
+def test_garbage_collector_state_is_restored() -> None:
+    import gc
+
+    frame = pd.DataFrame({"full_name": ["José García"]})
+    assert gc.isenabled()
+    normalize_names(frame)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        normalize_names(frame)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -29,6 +29,7 @@ Several reason codes are joined with "|" in a fixed order.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -935,8 +936,11 @@ def _given_info(name_given: str) -> tuple:
 
 @lru_cache(maxsize=262_144)
 def _middle_info(name_middle: str) -> tuple:
-    return (latin_key(name_middle), bool(_CYR_RE.search(name_middle)),
-            bool(_LAT_RE.search(name_middle)))
+    """Per middle part: key, script flags, patronymic gender without/with Cyrillic evidence."""
+    key = latin_key(name_middle)
+    return (key, bool(_CYR_RE.search(name_middle)), bool(_LAT_RE.search(name_middle)),
+            _patronymic_gender(key, False) if key else None,
+            _patronymic_gender(key, True) if key else None)
 
 
 @lru_cache(maxsize=262_144)
@@ -972,7 +976,7 @@ def _family_keys(raw_fam_keys: tuple[str, ...], russian: bool) -> tuple:
 
 
 _NO_INFO = ("", "", None, False, None, False, False)
-_NO_MIDDLE = ("", False, False)
+_NO_MIDDLE = ("", False, False, None, None)
 
 
 def _name_values(parts: _Parts) -> tuple:
@@ -995,10 +999,12 @@ def _parts_values(
     given_key, given_canon, given_phon, given_ru, given_hint, g_cyr, g_lat = (
         _given_info(name_given) if name_given else _NO_INFO
     )
-    middle_key, m_cyr, m_lat = _middle_info(name_middle) if name_middle else _NO_MIDDLE
+    middle_key, m_cyr, m_lat, pat_latin, pat_cyrillic = (
+        _middle_info(name_middle) if name_middle else _NO_MIDDLE
+    )
     cyrillic = g_cyr or m_cyr or f_cyr
     latin = g_lat or m_lat or f_lat
-    pat_gender = _patronymic_gender(middle_key, cyrillic) if middle_key else None
+    pat_gender = pat_cyrillic if cyrillic else pat_latin
     russian = cyrillic or pat_gender is not None or given_ru or fam_ru
     family_key, f1_key, f2_key, f1_phon = _family_keys(raw_fam_keys, bool(russian))
     hint = pat_gender
@@ -1027,6 +1033,146 @@ def _parts_values(
         f1_phon,
         hint,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Fast path for the common row: a letters-only full name and no other name column
+# --------------------------------------------------------------------------------------
+# Same result as ``_clean`` + ``_split_full`` + ``_status`` for values that take the simple
+# cleaning path and hold no honorific/suffix/particle/connector/placeholder word, computed
+# from per-word facts in one pass; anything else returns None and takes the general path.
+
+
+@lru_cache(maxsize=262_144)
+def _unit_facts(unit: str) -> tuple | None:
+    """Per display word: (latin key, known given, surname, patronymic gender without and
+    with Cyrillic evidence, EN-only given, RU-only given, Cyrillic, at most one letter)."""
+    low = unit.lower()
+    if _plain(unit) in _ALL_SUFFIXES or low in _hon.PARTICLES or low in _hon.CONNECTORS:
+        return None
+    key = latin_key(unit)
+    return (key, _is_given(unit), _is_surname(_unit_key(unit)), _patronymic_gender(key, False),
+            _patronymic_gender(key, True), key in _EN_ONLY_GIVEN, key in _RU_ONLY_GIVEN,
+            bool(_CYR_RE.search(unit)), sum(map(str.isalpha, unit)) <= 1)
+
+
+@lru_cache(maxsize=262_144)
+def _word_info(tok: str) -> tuple | None:
+    """Per raw word of a simple value: (display form, script bits Cyrillic=1 Latin=2, plain
+    form, facts of the display form), or None when the word needs the general path.
+
+    ``_recase_simple`` title-cases a word when it is all upper or all lower case, or when
+    the whole side is. A word that is neither either holds both cases (no titlecase letter
+    is in ``_SIMPLE``), so the side cannot be all upper or lower and the word is kept, or
+    holds no cased letter, and then title-casing leaves it unchanged. So the display form
+    depends on the word alone. ``_TRIPLE`` only matches whole words, so testing each plain
+    word equals testing the joined plain text as ``_prepare_ex`` does.
+    """
+    p = _plain(tok)
+    special, title, whole_case, cyr, lat = _tok_info(tok)
+    if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or _TRIPLE.search(p):
+        return None
+    display = title if whole_case else tok
+    facts = _unit_facts(display)
+    if facts is None:
+        return None
+    return display, cyr | (lat << 1), p, facts
+
+
+_FAST_STATUS: dict[tuple[bool, bool, bool], tuple[str, str | None]] = {}
+for _cf in (False, True):
+    for _co in (False, True):
+        for _sw in (False, True):
+            _rs = [r for r, on in (("case_fixed", _cf), ("comma_order", _co),
+                                   ("order_swapped", _sw)) if on]
+            _FAST_STATUS[(_cf, _co, _sw)] = (FIXED if _rs else VALID, _reason_text(_rs))
+_MISSING_REST = (MISSING, None) * 3
+
+
+def _fast_full_parse(text: str) -> tuple | None:
+    """Parts of a simple full name: (given, middle, family, full status, reason) or None."""
+    if not (_SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
+        return None
+    words = text.replace(",", " ").split()
+    n = len(words)
+    if n < 2:
+        return None
+    infos = [_word_info(w) for w in words]
+    if None in infos:
+        return None
+    comma = text.find(",")
+    # Mixed Latin/Cyrillic words are repaired by the general path (per comma side, as there).
+    nl = text.count(" ", 0, comma) + 1 if comma >= 0 else n
+    mask = 0
+    for info in infos[:nl]:
+        mask |= info[1]
+    if mask == 3:
+        return None
+    mask = 0
+    for info in infos[nl:]:
+        mask |= info[1]
+    if mask == 3:
+        return None
+    tokens = [info[0] for info in infos]
+    if len("".join(tokens)) <= 3 or " ".join([info[2] for info in infos]) in _hon.PLACEHOLDERS:
+        return None
+    facts = [info[3] for info in infos]
+    cyrillic = ru_given = False
+    short = True
+    for fc in facts:
+        cyrillic = cyrillic or fc[7]
+        ru_given = ru_given or fc[6]
+        short = short and fc[8]
+    if short:
+        return None
+    case_fixed = tokens != words
+    pg = 4 if cyrillic else 3
+    swapped = False
+    if comma >= 0:
+        family, d_right = tokens[:nl], tokens[nl:]
+        if len(d_right) >= 2 and facts[-1][pg]:
+            given, middle = d_right[:-1], d_right[-1:]
+        elif len(d_right) >= 2 and facts[nl][5]:
+            given, middle = d_right[:1], d_right[1:]
+        else:
+            given, middle = d_right, []
+    else:
+        pat = [i for i, fc in enumerate(facts) if fc[pg]]
+        if pat:
+            p = pat[-1] if pat[-1] == n - 1 else pat[0]
+            if p == n - 1:
+                given, middle, family = tokens[p - 1 : p], tokens[p:], tokens[: p - 1]
+            else:
+                given, middle, family = tokens[:p], tokens[p : p + 1], tokens[p + 1 :]
+        elif (not facts[0][1] and facts[0][2] and facts[-1][1] and not facts[-1][2]):
+            k = 0
+            while k < n - 1 and facts[n - 1 - k][1] and not facts[n - 1 - k][2]:
+                k += 1
+            given, middle, family = tokens[n - k :], [], tokens[: n - k]
+            swapped = not cyrillic
+        elif cyrillic or ru_given:
+            if n >= 3:
+                given, middle, family = tokens[:1], tokens[1:-1], tokens[-1:]
+            else:
+                given, middle, family = tokens[:1], [], tokens[1:]
+        elif n == 2:
+            given, middle, family = tokens[:1], [], tokens[1:]
+        elif facts[0][5] or facts[1][5]:
+            given, middle, family = tokens[:1], tokens[1:-1], tokens[-1:]
+        elif n == 3:
+            if facts[1][1] and not (facts[1][2] and facts[2][2]):
+                given, middle, family = tokens[:2], [], tokens[2:]
+            else:
+                given, middle, family = tokens[:1], [], tokens[1:]
+        else:
+            given, middle, family = tokens[: n - 2], [], tokens[n - 2 :]
+    if len(given) == 1 and family:
+        g0 = facts[tokens.index(given[0])]
+        f0 = facts[tokens.index(family[0])]
+        if not g0[1] and g0[2] and f0[1] and not f0[2]:
+            given, family = family[:1], given + family[1:]
+            swapped = True
+    return (given, middle, family, *_FAST_STATUS[(case_fixed, comma >= 0, swapped)])
 
 
 class _Normalizer:
@@ -1102,6 +1248,12 @@ class _Normalizer:
         return hit
 
     def row(self, full: object, given: object, family: object, middle: object) -> tuple:
+        if given is None and family is None and middle is None and type(full) is str:
+            fast = _fast_full_parse(full)
+            if fast is not None:
+                given_p, middle_p, family_p, status, reason = fast
+                return (*self.values(given_p, middle_p, family_p, None), status, reason,
+                        *_MISSING_REST)
         cache = self.cache
         ff, ff_ok, ff_st = cache.get(("full", full)) or self.clean(full, "full")
         gf, gf_ok, gf_st = cache.get(("given", given)) or self.clean(given, "given")
@@ -1217,6 +1369,19 @@ def normalize_names(frame: pd.DataFrame) -> pd.DataFrame:
     ``NAME_OUTPUT_COLUMNS`` (string dtype, <NA> for missing). Work is done once per
     distinct combination of name values, so repeated names cost nothing.
     """
+    # Hundreds of thousands of small tuples/lists are created and kept (caches, rows):
+    # with the cyclic GC on, its repeated full collections cost ~30% of the run. Nothing
+    # here creates reference cycles, so it is paused for the call and restored after.
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _normalize_names(frame)
+    finally:
+        if gc_enabled:
+            gc.enable()
+
+
+def _normalize_names(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     codes_list, uniques_list = [], []
     for col in INPUT_COLUMNS[:4]:
