@@ -103,14 +103,27 @@ _FOLD_RULES = [
 ]
 
 
-def _fold_token(token: str) -> str:
-    if token in _NO_FOLD:
-        return token
+def _fold_once(token: str) -> str:
     if _SLAVIC_J.search(token):
         for pat, rep in _SLAVIC_J_RULES:
             token = pat.sub(rep, token)
     for pat, rep in _FOLD_RULES:
         token = pat.sub(rep, token)
+    return token
+
+
+def _fold_token(token: str) -> str:
+    """Fold until nothing changes, so a key folds to itself ("yj" -> "ij" -> "i" -> "i").
+
+    One pass is not enough: a rule can expose the input of an earlier one.
+    """
+    if token in _NO_FOLD:
+        return token
+    for _ in range(4):
+        folded = _fold_once(token)
+        if folded == token:
+            break
+        token = folded
     return token
 
 
