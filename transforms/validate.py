@@ -107,14 +107,15 @@ def quality_metrics(normalized: pd.DataFrame, top_reasons: int = 3) -> pd.DataFr
         status_col = f"{field}_status"
         if status_col not in normalized.columns:
             continue
-        st = pd.Categorical(normalized[status_col].astype(object), categories=statuses).codes
+        st = pd.Categorical(normalized[status_col], categories=statuses).codes
         st = np.where(st < 0, 3, st)  # no status = missing
         counts = np.bincount(src_codes * 4 + st, minlength=n_src * 4).reshape(n_src, 4)
         present_mask = st != 3
-        value_codes = pd.factorize(_get(normalized, value_col).astype(object))[0]
+        value_codes = pd.factorize(_get(normalized, value_col))[0]
         keep = present_mask & (value_codes >= 0)
         width = int(value_codes.max()) + 1 if len(value_codes) else 1
-        pairs = np.unique(src_codes[keep].astype(np.int64) * width + value_codes[keep])
+        pairs = np.sort(src_codes[keep].astype(np.int64) * width + value_codes[keep])
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
         distinct = np.bincount(pairs // width, minlength=n_src)
         invalid_mask = st == 2
         reason = _get(normalized, f"{field}_reason").astype(object)
