@@ -18,6 +18,7 @@ to the serial path (``tests/test_normalize.py`` checks it).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -188,10 +189,7 @@ def normalize_records(
     phones and e-mails run in worker processes (same result as serial).
     """
     parallel = workers > 1 and len(records) > parallel_threshold
-    if not parallel:
-        return _without_gc(_normalize_records, records, source_defaults, rules, vocabularies,
-                           today, attribute_specs, include_names, None, parallel_threshold)
-    with _executor(workers) as executor:
+    with _executor(workers) if parallel else contextlib.nullcontext() as executor:
         return _without_gc(_normalize_records, records, source_defaults, rules, vocabularies,
                            today, attribute_specs, include_names, executor, parallel_threshold)
 
@@ -239,11 +237,8 @@ def _normalize_records(
         parts.append(_collect_names(pending_names, records))
     elif include_names:
         parts.append(normalize_name_part(records))
-    if attribute_specs and vocabularies is not None:
+    if attribute_specs:
         attrs, _ = normalize_attributes(records, attribute_specs, vocabularies)
-        parts.append(attrs)
-    elif attribute_specs:
-        attrs, _ = normalize_attributes(records, attribute_specs, None)
         parts.append(attrs)
     frames = [p.result() if isinstance(p, Future) else p for p in parts]
     del parts
