@@ -13,6 +13,8 @@ from transforms.names import (
     canonical_given_set,
     cross_language_equivalent,
     family_gender_fold,
+    given_gender,
+    given_tokens_compatible,
     latin_key,
     nickname_equivalent,
     normalize_names,
@@ -530,3 +532,53 @@ def test_garbage_collector_state_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ------------------------------------------------------------------ compound given names
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "compatible"),
+    [("Juan", "Juan Antonio", True), ("Pilar", "María Pilar", True),
+     ("Pepe", "José Antonio", True), ("Majo", "María José", True),
+     ("Carmen", "María del Carmen", True), ("Lupe", "María Guadalupe", True),
+     ("Juan M", "Juan Manuel", True), ("Anabel", "Ana", True),
+     ("María José", "José María", False),  # order matters: two different people
+     ("Juan", "José", False), ("J", "Juan", False),  # an initial alone is not a name
+     ("Jose", "Jose", False),  # equal keys are the exact level, not this one
+     ("Manuel", "Jose Manuel", True), ("", "Juan", False)],
+)
+def test_given_tokens_compatible(a: str, b: str, compatible: bool) -> None:
+    assert given_tokens_compatible(latin_key(a), latin_key(b)) is compatible
+    assert given_tokens_compatible(latin_key(b), latin_key(a)) is compatible
+
+
+def test_given_tokens_compatible_vectorized() -> None:
+    got = given_tokens_compatible(pd.Series(["juan", "pilar", None]),
+                                  pd.Series(["juan antonio", "maria", "juan"]))
+    assert got.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("cols", "given", "middle"),
+    [({"given_name": "Linda M.", "family_name": "Gray"}, "linda", "m"),
+     ({"full_name": "YOUNG, Mary S."}, "mari", "s"),
+     ({"full_name": "Linda M. Gray"}, "linda", "m"),
+     ({"given_name": "J.", "family_name": "Smith"}, "j", None)],  # a lone initial stays given
+)
+def test_trailing_initials_of_a_given_name_are_a_middle_name(cols: dict, given: str,
+                                                              middle: str | None) -> None:
+    row = one(**cols)
+    assert (row["given_key"], val(row["middle_key"])) == (given, middle)
+
+
+def test_written_out_particles_do_not_change_the_canonical_given_name() -> None:
+    canon = {one(full_name=f"{g} López")["given_canon"]
+             for g in ("María del Carmen", "María Carmen", "Mamen", "Maricarmen")}
+    assert canon == {"maria carmen"}
+
+
+@pytest.mark.parametrize(("key", "gender"), [("juan", "M"), ("juana", "F"), ("sasha", None),
+                                             ("maria pilar", "F"), ("zzyzx", None), ("", None)])
+def test_given_gender(key: str, gender: str | None) -> None:
+    assert given_gender(key) == gender

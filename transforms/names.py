@@ -166,12 +166,21 @@ _RU_M, _RU_F = _keys(_gn.RU_MALE), _keys(_gn.RU_FEMALE)
 _ES_GIVEN, _EN_GIVEN, _RU_GIVEN = _ES_M | _ES_F, _EN_M | _EN_F, _RU_M | _RU_F
 
 
+def _without_particles(key: str) -> str:
+    """"maria del carmen" -> "maria carmen": a written-out particle is not part of the name
+    ("María del Carmen", "María Carmen" and "Mamen" are one person's forms)."""
+    if " " not in key:
+        return key
+    words = [w for w in key.split(" ") if w not in _hon.PARTICLES]
+    return " ".join(words) if words else key
+
+
 def _build_nicknames() -> tuple[dict[str, tuple[str, ...]], set[str]]:
     table: dict[str, list[str]] = {}
     canon_keys: set[str] = set()
     for groups in (_nick.ES_GROUPS, _nick.RU_GROUPS, _nick.EN_GROUPS):
         for canonical, variants in groups:
-            ck = latin_key(canonical)
+            ck = _without_particles(latin_key(canonical))
             canon_keys.add(ck)
             for variant in variants:
                 vk = latin_key(variant)
@@ -231,7 +240,7 @@ def canonical_given_set(key: str) -> tuple[str, ...]:
     """
     if not isinstance(key, str) or not key:
         return ()
-    key = latin_key(key)
+    key = _without_particles(latin_key(key))
     hit = _NICKNAMES.get(key)
     if hit:
         return hit
@@ -305,6 +314,65 @@ def cross_language_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-l
     A weaker signal than ``nickname_equivalent``: keep it as its own comparison level.
     """
     return _pairwise(_cross_eq_scalar, a, b)
+
+
+@lru_cache(maxsize=262_144)
+def _given_token_forms(key: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Words of a given key, each with every canonical name it may stand for.
+
+    A nickname of the whole compound is expanded first ("majo" -> "maria jose"), so its
+    words take part too; particles are dropped ("maria del carmen" -> maria, carmen).
+    """
+    whole = canonical_given_set(key)
+    words = _without_particles(whole[0] if whole and " " in whole[0] else key).split(" ")
+    return tuple((w, frozenset(canonical_given_set(w))) for w in words if w)
+
+
+@lru_cache(maxsize=262_144)
+def _tokens_compatible_scalar(a: str, b: str) -> bool:
+    if not a or not b or a == b:
+        return False
+    ta, tb = _given_token_forms(a), _given_token_forms(b)
+    if len(ta) > len(tb):
+        ta, tb = tb, ta
+    full_hits = 0
+    pos = 0  # in order: "María José" and "José María" are different people
+    for word, canon in ta:
+        while pos < len(tb):
+            other, other_canon = tb[pos]
+            pos += 1
+            if len(word) == 1 or len(other) == 1:  # an initial stands for a word
+                ok = word[0] == other[0]
+            else:
+                ok = bool(canon & other_canon)
+                full_hits += ok
+            if ok:
+                break
+        else:
+            return False
+    return full_hits > 0
+
+
+def given_gender(key: str) -> str | None:
+    """"M"/"F" when the first word of a given key is a known one-gender name, else None
+    ("juan" M, "juana" F, "sasha" None): typo-close names of two genders are two people."""
+    if not isinstance(key, str) or not key:
+        return None
+    genders = {_GENDER_BY_GIVEN.get(c) for c in canonical_given_set(key.split(" ")[0])}
+    return genders.pop() if len(genders) == 1 else None
+
+
+def given_tokens_compatible(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+    """True when the words of the shorter given name are, in order, words of the longer one
+    (or nicknames or initials of them), and at least one whole word agrees.
+
+    Spanish and English customers use their compound or middle given names inconsistently:
+    "Juan" / "Juan Antonio", "María Pilar" / "Pilar", "Pepe" / "José Antonio",
+    "Linda M." / "Linda". Those are not nicknames of each other nor fuzzy-similar, but a
+    different person is far less likely than with a truly different given name, so
+    linking gives this its own level instead of "else". Equal keys are the exact level.
+    """
+    return _pairwise(_tokens_compatible_scalar, a, b)
 
 
 # --------------------------------------------------------------------------------------
@@ -992,6 +1060,19 @@ _NO_INFO = ("", "", None, False, None, False, False)
 _NO_MIDDLE = ("", False, False, None, None)
 
 
+def _is_initial(unit: str) -> bool:
+    return " " not in unit and sum(map(str.isalpha, unit)) == 1
+
+
+def _initials_to_middle(given: list[str], middle: list[str]) -> tuple[list[str], list[str]]:
+    """"Linda M." / "Mary S.": trailing initials of a given part are a middle name, so the
+    given key is "linda" whether or not an export wrote the initial."""
+    k = len(given)
+    while k > 1 and _is_initial(given[k - 1]):
+        k -= 1
+    return given[:k], [*given[k:], *middle]
+
+
 def _name_values(parts: _Parts) -> tuple:
     return _parts_values(parts.given, parts.middle, parts.family, parts.connector)
 
@@ -1002,6 +1083,8 @@ def _parts_values(
     """Output name values for parsed parts (empty when there is no part at all)."""
     if not (given or middle or family):
         return _EMPTY_NAME
+    if len(given) >= 2 and _is_initial(given[-1]):
+        given, middle = _initials_to_middle(given, middle)
     name_given = " ".join(given) or None
     name_middle = " ".join(middle) or None
     name_family, fam1, fam2, raw_fam_keys, fam_ru, fam_hint, f_cyr, f_lat = _family_info(
