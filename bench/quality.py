@@ -150,6 +150,8 @@ def main() -> None:
         data = args.work / f"generated_{n}"
         if not (data / "truth.csv").exists():
             generate(n, data, seed=args.seed)
+        for f in (ROOT / "rules").glob("*.yaml"):  # cached data: use today's default rules
+            shutil.copy(f, data / "rules" / f.name)
         results[f"generated {n:,}"] = run_and_evaluate(data / "rules", data / "out",
                                                        data / "truth.csv")
     if not args.skip_febrl:

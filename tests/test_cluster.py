@@ -83,6 +83,13 @@ def test_nickname_equal_given_names_do_not_conflict() -> None:
     assert _groups(res) == [{0, 1}]
 
 
+def test_compound_given_name_parts_do_not_conflict() -> None:
+    """"Pilar" / "María Pilar" is one person; "Pilar" / "Lucía" are two."""
+    rec = _records(["pilar", "maria pilar", "pilar", "lucia"])
+    res = cluster_pairs(rec, _pairs([(0, 1, 20.0), (2, 3, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0, 1}, {2}, {3}]
+
+
 def test_steward_decisions_outrank_the_model() -> None:
     rec = _records(["ana", "ana", "luis", "ana"])
     edges = [(0, 1, 30.0)]

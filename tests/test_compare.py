@@ -121,3 +121,28 @@ def test_default_rules_file_loads(tmp_path) -> None:
                    "bands: {auto_match_weight: 1, review_weight: 0}\n")
     with pytest.raises(ConfigError, match=r"m.yaml: comparisons.0.levels.0.kind"):
         load_matching_rules(bad)
+
+
+def test_compound_given_name_level() -> None:
+    comp = Comparison(name="given", columns=["given_key"], levels=[
+        Level(name="exact", kind="exact"),
+        Level(name="compound_part", kind="given_tokens_compatible")])
+    rec = _rec(given_key=["juan", "juan antonio", "maria pilar", "pilar", "jose"])
+    got = _levels(rec, comp, [(0, 1), (2, 3), (0, 4), (0, 0)])
+    assert got == ["compound_part", "compound_part", "else", "exact"]
+
+
+def test_shared_value_counts_people_not_spellings() -> None:
+    """A mailbox written by "Walter" and "Wakter" is one person's; "Juan" and "Juana"
+    (typo-close, but two genders) or "Ana" and "Luis" share theirs."""
+    comp = Comparison(
+        name="email", columns=["email_key"],
+        shared={"distinct_column": "given_canon", "max_distinct": 1},
+        levels=[Level(name="shared", kind="exact_shared"), Level(name="exact", kind="exact")])
+    rec = _rec(
+        email_key=["w@x", "w@x", "j@x", "j@x", "f@x", "f@x", "p@x", "p@x"],
+        given_canon=["walter", "wakter", "juan", "juana", "ana", "luis", "pilar",
+                     "maria pilar"],
+    )
+    assert _levels(rec, comp, [(0, 1), (2, 3), (4, 5), (6, 7)]) == [
+        "exact", "shared", "shared", "exact"]

@@ -88,3 +88,33 @@ def test_model_rejects_other_comparisons() -> None:
                     Bands(auto_match_weight=1, review_weight=0))
     with pytest.raises(ValueError):
         FSModel.from_json('{"format": "other"}')
+
+
+def test_m_from_near_certain_pairs_of_the_prior_rules() -> None:
+    """m of a comparison = its level shares among pairs a prior rule on *other* columns
+    calls near-certain; comparisons every rule touches keep their EM estimate."""
+    n = 300
+    rng = np.random.default_rng(3)
+    dob = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 15000, n), unit="D")
+    dob2 = dob.to_numpy().copy()
+    dob2[:30] = dob2[:30] + np.timedelta64(4000, "D")  # 10% of duplicates: other date
+    rec = pd.DataFrame({
+        "record_id": np.arange(2 * n),
+        "email_key": np.tile([f"p{i}@x" for i in range(n)], 2),
+        "given_key": np.tile([f"name{i}" for i in range(n)], 2),
+        "date_of_birth_norm": np.concatenate([dob.to_numpy(), dob2]),
+    })
+    rec["given_canon"] = rec["given_key"]
+    comps = [COMPS[1], Comparison(name="email", columns=["email_key"],
+                                  levels=[Level(name="exact", kind="exact")])]
+    left, right = np.arange(n), np.arange(n, 2 * n)
+    result = compare_pairs(rec, left, right, comps)
+    settings = ModelSettings(u_random_pairs=5000, prior_rules=[["email_key", "given_canon"]],
+                             m_from_prior_rules=True, em_min_rule_pairs=50)
+    model = train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
+                        pairs=(left, right))
+    assert model.training["m_sources"] == {"dob": f"rules:{n}", "email": "em"}
+    assert model.comparisons[0].m[0] == pytest.approx(0.9, abs=1e-3)
+    off = train_model(rec, result, comps, settings.model_copy(update={
+        "m_from_prior_rules": False}), 2 * n * (2 * n - 1) // 2, pairs=(left, right))
+    assert set(off.training["m_sources"].values()) == {"em"}

@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from crm_golden.config.matching import ClusterSettings
 from transforms.block import unique_sorted, within_block_pairs
+from transforms.names import given_tokens_compatible
 
 _OK_STATUSES = ("valid", "fixed")
 _CHECKSUM_TAX_TYPES = ("es_dni", "es_nie", "es_cif", "ru_inn")
@@ -162,7 +163,10 @@ class _Attrs:
                 sw,
                 process.cpdist(self.family_key[a[idx]], kb, scorer=JaroWinkler.similarity),
             )
-            out[idx[(sim < self.min_sim) & (sw < self.min_sim)]] = 3
+            differ = (sim < self.min_sim) & (sw < self.min_sim)
+            if differ.any():  # "Pilar" / "María Pilar", "Pepe" / "José Antonio"
+                differ[differ] = ~given_tokens_compatible(ka[differ], kb[differ])
+            out[idx[differ]] = 3
         return out
 
 

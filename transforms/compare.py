@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - depends on the names module being pres
 _DEFAULT_LEVEL_COLUMNS = {
     "nickname_equivalent": ["given_key"],
     "cross_language_equivalent": ["given_key"],
+    "given_tokens_compatible": ["given_key"],
     "either_surname_equal": ["family_1_key", "family_2_key"],
 }
 _TF_KINDS = {"exact", "exact_shared"}
@@ -207,6 +208,26 @@ def _string_scores(
     codes: np.ndarray, uniques: np.ndarray, lft: np.ndarray, rgt: np.ndarray, level: Level
 ) -> np.ndarray:
     """Boolean: string level holds, computed once per unique (unordered) value pair."""
+    t = float(level.threshold)  # validated present
+
+    def holds(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
+        if level.kind == "jaro_winkler":
+            s = process.cpdist(qa, qb, scorer=JaroWinkler.similarity, score_cutoff=t, workers=-1)
+            hold = s >= t
+        else:
+            scorer = (Levenshtein.distance if level.kind == "levenshtein"
+                      else DamerauLevenshtein.distance)
+            s = process.cpdist(qa, qb, scorer=scorer, score_cutoff=int(t), workers=-1)
+            hold = s <= int(t)
+        return hold & (qa != qb)  # identical values are 'exact', not 'fuzzy'
+
+    return _value_pair_test(codes, uniques, lft, rgt, holds)
+
+
+def _value_pair_test(
+    codes: np.ndarray, uniques: np.ndarray, lft: np.ndarray, rgt: np.ndarray, test
+) -> np.ndarray:  # noqa: ANN001 - test: vectorized (values, values) -> bool array
+    """Boolean per pair from ``test`` run once per distinct unordered value pair."""
     cl, cr = codes[lft], codes[rgt]
     ok = (cl >= 0) & (cr >= 0)
     out = np.zeros(lft.size, dtype=bool)
@@ -215,22 +236,44 @@ def _string_scores(
     a, b = np.minimum(cl[ok], cr[ok]), np.maximum(cl[ok], cr[ok])
     k = int(uniques.size) + 1
     upairs, inv = np.unique(a * k + b, return_inverse=True)
-    qa, qb = uniques[upairs // k], uniques[upairs % k]
-    t = float(level.threshold)  # validated present
-    if level.kind == "jaro_winkler":
-        s = process.cpdist(qa, qb, scorer=JaroWinkler.similarity, score_cutoff=t, workers=-1)
-        hold = s >= t
-    else:
-        scorer = Levenshtein.distance if level.kind == "levenshtein" else DamerauLevenshtein.distance
-        s = process.cpdist(qa, qb, scorer=scorer, score_cutoff=int(t), workers=-1)
-        hold = s <= int(t)
-    hold &= upairs // k != upairs % k  # identical values are 'exact', not 'fuzzy'
+    hold = np.asarray(test(uniques[upairs // k], uniques[upairs % k]), dtype=bool)
     out[ok] = hold[inv.ravel()]
     return out
 
 
+_SAME_PERSON_GIVEN_JW = 0.85  # given names this similar may be one person's typo/variant
+
+
+def _same_person_given(a: str, b: str) -> bool:
+    """Could two given keys be written by one person ("walter"/"wakter", "pilar"/"maria
+    pilar", "pepe"/"jose"; not "juan"/"juana")? Counts the people behind a shared value."""
+    if _names is None:
+        return JaroWinkler.similarity(a, b) >= _SAME_PERSON_GIVEN_JW
+    ga, gb = _names.given_gender(a), _names.given_gender(b)
+    if ga and gb and ga != gb:  # "juan" / "juana": a couple's phone
+        return False
+    if JaroWinkler.similarity(a, b) >= _SAME_PERSON_GIVEN_JW:
+        return True
+    return bool(_names.nickname_equivalent(a, b) or _names.given_tokens_compatible(a, b))
+
+
+def _people_count(names: list[str]) -> int:
+    """Given names that are not variants of an earlier one (greedy, order-independent
+    enough for the 2-5 names a shared phone or mailbox has)."""
+    reps: list[str] = []
+    for name in sorted(names):
+        if not any(_same_person_given(name, r) for r in reps):
+            reps.append(name)
+    return len(reps)
+
+
 def _shared_values(cache: _Columns, cols: tuple[str, ...], comp: Comparison) -> np.ndarray:
-    """Boolean per joint code: value used by more than ``max_distinct`` different people."""
+    """Boolean per joint code: value used by more than ``max_distinct`` different people.
+
+    People are told apart by ``distinct_column`` (the given name): a mailbox written by
+    "Walter" and by "Wakter" is one person's with a typo, not a family's, so names that
+    are typo-close, nicknames or parts of one another count once.
+    """
     codes, uniques = cache.joint(cols)
     shared = np.zeros(uniques.size, dtype=bool)
     sh = comp.shared
@@ -240,10 +283,22 @@ def _shared_values(cache: _Columns, cols: tuple[str, ...], comp: Comparison) -> 
     vc = codes.ravel()
     dc = np.tile(dcode, codes.shape[0])
     ok = (vc >= 0) & (dc >= 0)
-    pairs = unique_sorted(vc[ok] * (len(duniq) + 1) + dc[ok])
-    distinct = np.bincount(pairs // (len(duniq) + 1), minlength=uniques.size)
+    k = len(duniq) + 1
+    pairs = unique_sorted(vc[ok] * k + dc[ok])
+    distinct = np.bincount(pairs // k, minlength=uniques.size)
     shared[:] = distinct > sh.max_distinct
+    # Few values have several spellings of a name: recount those by people.
+    recount = shared[pairs // k] & (distinct[pairs // k] <= _RECOUNT_MAX_NAMES)
+    if recount.any():
+        value, name = pairs[recount] // k, pairs[recount] % k
+        bounds = np.flatnonzero(np.diff(value)) + 1
+        for vals, names in zip(np.split(value, bounds), np.split(name, bounds), strict=True):
+            people = _people_count([str(duniq[i]) for i in names])
+            shared[vals[0]] = people > sh.max_distinct
     return shared
+
+
+_RECOUNT_MAX_NAMES = 6  # more distinct given names than this on one value: shared anyway
 
 
 def kind_needs_two(level: Level) -> bool:
@@ -288,6 +343,12 @@ def _level_holds(
             return _any_equal(codes, lft, rgt)[0], None
         codes, _ = cache.joint((cols[0],))
         return _share_group(groups, codes[0][lft], codes[0][rgt]), None
+    if kind == "given_tokens_compatible":
+        if _names is None:
+            return None
+        codes, uniques = cache.joint((cols[0],))
+        return _value_pair_test(codes[0], uniques, lft, rgt,
+                                _names.given_tokens_compatible), None
     if kind in ("jaro_winkler", "levenshtein", "damerau"):
         codes, uniques = cache.joint((cols[0],))
         return _string_scores(codes[0], uniques, lft, rgt, level), None

@@ -275,6 +275,10 @@ def train_model(
             m_sum[i] += m_all[i]
             m_runs[i] = 1
     m = [m_sum[i] / m_runs[i] for i in range(len(n_levels))]
+    m_sources = ["em"] * len(n_levels)
+    if settings.m_from_prior_rules and settings.prior_rules and pairs is not None:
+        m_sources = _m_from_rules(records, pairs, lv, n_levels, m,
+                                  comparisons_used(comparisons, candidates), settings)
     # Share of matches among candidates with m and u fixed: only lambda is estimated.
     _, u_em, lam, iters, conv = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                        fix_u=True, m_init=m, fix_m=True)
@@ -321,6 +325,8 @@ def train_model(
             "em_iterations": int(iters),
             "em_converged": bool(conv),
             "prior_source": prior_source,
+            "m_sources": dict(zip([c.name for c in candidates.comparisons], m_sources,
+                                  strict=True)),
             "prior_em": float(lam * n_cand / max(total_comparisons, 1)),
             "deterministic_pairs": deterministic_pairs,
             "u_random_pairs": int(ra.size),
@@ -328,6 +334,31 @@ def train_model(
             "seed": settings.seed,
         },
     )
+
+
+def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
+                  levels: np.ndarray, n_levels: list[int], m: list[np.ndarray],
+                  comparisons: list[Comparison], settings: ModelSettings) -> list[str]:
+    """Replace ``m`` in place by level shares among near-certain pairs (see settings).
+
+    For each comparison only the prior rules that share no column with it are used (a
+    rule on the email cannot tell how often matches agree on the email). Returns, per
+    comparison, where its m came from: "rules:<n pairs>" or "em".
+    """
+    sources = []
+    for i, comp in enumerate(comparisons):
+        cols = set(comp.columns) | {c for lv in comp.levels for c in (lv.columns or [])}
+        rules = [r for r in (settings.m_rules or settings.prior_rules) if not set(r) & cols]
+        got = levels[deterministic_pair_mask(records, pairs[0], pairs[1], rules), i] \
+            if rules else levels[:0, i]
+        got = got[got >= 0]
+        if got.size < settings.em_min_rule_pairs:
+            sources.append("em")
+            continue
+        mm = np.clip(_level_probs(got, n_levels[i]), settings.m_floor, 1.0)
+        m[i] = mm / mm.sum()
+        sources.append(f"rules:{got.size}")
+    return sources
 
 
 def _remove_matches_from_u(u: np.ndarray, m: np.ndarray, prior: float,

@@ -26,6 +26,7 @@ LevelKind = Literal[
     "phonetic_equal",
     "nickname_equivalent",
     "cross_language_equivalent",
+    "given_tokens_compatible",
     "either_surname_equal",
     "swapped",
     "dob_swapped",
@@ -113,6 +114,12 @@ class ModelSettings(StrictModel):
     # those rules are assumed to find. EM's own match share is used when no rule is given.
     prior_rules: list[list[str]] = []
     prior_recall: float = Field(default=0.6, gt=0, le=1)
+    # m of a comparison from the near-certain pairs of the prior rules that do not use its
+    # columns, when there are at least em_min_rule_pairs of them; EM otherwise. EM's latent
+    # class on household-heavy blocks (surname + postcode) is "same household", not "same
+    # person", which makes a different date of birth look common among matches.
+    m_from_prior_rules: bool = False
+    m_rules: list[list[str]] | None = None  # rules for that m estimate; default prior_rules
     # Remove the matches that random pairs contain from u (see model._remove_matches_from_u).
     u_match_correction: bool = True
     m_floor: float = Field(default=1e-4, gt=0, lt=0.5)
