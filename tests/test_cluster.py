@@ -116,3 +116,20 @@ def test_max_cluster_size_is_respected() -> None:
     res = cluster_pairs(rec, _pairs(edges), ClusterSettings(max_cluster_size=4))
     assert max(len(g) for g in _groups(res)) <= 4
     assert res.report["merges_blocked_by_size_cap"] >= 1
+
+
+def test_birth_dates_before_1970_conflict_too() -> None:
+    """Regression: days since 1970 are negative before 1970 and were read as missing."""
+    rec = _records(["ana", "ana"], dob=["1950-03-01", "1962-08-09"])
+    res = cluster_pairs(rec, _pairs([(0, 1, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0}, {1}]
+
+
+def test_same_birth_date_and_surname_outweigh_a_replaced_given_name() -> None:
+    rec = _records(["chelsea", "natalie", "chelsea"],
+                   dob=["1961-02-20", "1961-02-20", "1961-02-20"])
+    rec["family_key"] = ["colquhoun", "colquhoun", "colquhoun"]
+    res = cluster_pairs(rec, _pairs([(0, 1, 20.0), (1, 2, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0, 1, 2}]
+    rec["date_of_birth_norm"] = pd.to_datetime(["1961-02-20", "1988-05-02", "1961-02-20"])
+    assert {1} in _groups(cluster_pairs(rec, _pairs([(0, 1, 20.0), (1, 2, 20.0)]), SETTINGS))

@@ -6,8 +6,9 @@ or a mailbox into clusters of hundreds. Here:
 1. Edges are the auto-match pairs plus steward ``must_link`` pairs (these always win).
 2. Cannot-link constraints: two records with different valid tax ids, clearly different
    valid dates of birth (not a day/month swap nor a one-digit typo), or different given
-   names that are neither nickname-equal (same canonical key) nor fuzzy-equal; plus steward
-   ``cannot_link`` pairs. An edge that itself violates one is dropped.
+   names that are neither nickname-equal (same canonical key), fuzzy-equal nor compound
+   parts of each other, unless the pair shares a personal id or the full birth date and
+   surname; plus steward ``cannot_link`` pairs. An edge that itself violates one is dropped.
 3. Connected components are computed with scipy. A component is *easy* when it has two
    records, or when no constraint attribute has two distinct values in it, all its edges
    are strong (weight >= ``bridge_weight``) and it is within ``max_cluster_size``.
@@ -86,8 +87,10 @@ class _Attrs:
             if s is not None:
                 d = pd.to_datetime(s, errors="coerce")
                 ok = d.notna().to_numpy()
-                days = d.to_numpy(dtype="datetime64[D]").astype(np.int64)
-                self.dob_days = np.where(ok, days, -1)
+                # Days since 1700-01-01, so that every real birth date is >= 0 and -1 can
+                # mean missing (days since 1970 made everyone born before 1970 "missing").
+                days = (d.to_numpy(dtype="datetime64[D]") - np.datetime64("1700-01-01", "D"))
+                self.dob_days = np.where(ok, days.astype(np.int64), -1)
                 self.dob_str = np.where(ok, d.dt.strftime("%Y%m%d").to_numpy(dtype=object), "")
                 sw = d.dt.year * 10000 + d.dt.day * 100 + d.dt.month
                 self.dob_swap = np.where(ok, sw.fillna(-1).to_numpy(), -1).astype(np.int64)
@@ -135,6 +138,22 @@ class _Attrs:
             out[idx] = d <= 1
         return out
 
+    def same_birth_and_family(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Same full date of birth and a typo-close surname: outweighs a given-name conflict.
+
+        A given name replaced by another one (a middle name used as first name, a data
+        entry slip, FEBRL's value swaps) is more common than two people of one family born
+        the same day who also link automatically. Twins need a steward's not-same decision.
+        """
+        da, db = self.dob_days[a], self.dob_days[b]
+        fa, fb = self.family_key[a], self.family_key[b]
+        cand = (da >= 0) & (da == db) & (fa != "") & (fb != "")
+        out = np.zeros(a.size, dtype=bool)
+        if cand.any():
+            idx = np.flatnonzero(cand)
+            out[idx] = process.cpdist(fa[idx], fb[idx], scorer=JaroWinkler.similarity) >= 0.9
+        return out
+
     def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Reason code per pair: 0 none, 1 tax id, 2 date of birth, 3 given name."""
         out = np.zeros(a.size, dtype=np.int8)
@@ -152,7 +171,7 @@ class _Attrs:
             out[idx[dist > 1]] = 2
         ga, gb = self.given[a], self.given[b]
         cand = (out == 0) & (ga >= 0) & (gb >= 0) & (ga != gb)
-        cand &= ~same_person_id
+        cand &= ~same_person_id & ~self.same_birth_and_family(a, b)
         if cand.any():
             idx = np.flatnonzero(cand)
             ka, kb = self.given_key[a[idx]], self.given_key[b[idx]]
