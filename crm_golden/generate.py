@@ -320,16 +320,26 @@ def _name_local(p: Person, rng: random.Random, given: str | None = None, fam: st
 
 
 class _EmailRegistry:
-    """Keeps personal/work addresses unique per person, as mail providers do."""
+    """Keeps personal/work addresses unique per person, as mail providers do.
+
+    Gmail ignores dots in the local part and treats googlemail.com as gmail.com, so it
+    never gives "ana.marin" to one person and "anamarin" to another: those are one mailbox.
+    """
 
     def __init__(self) -> None:
         self.used: dict[str, int] = {}
 
+    @staticmethod
+    def _mailbox(local: str, domain: str) -> str:
+        if domain in ("gmail.com", "googlemail.com"):
+            return f"{local.replace('.', '')}@gmail.com"
+        return f"{local}@{domain}"
+
     def claim(self, local: str, domain: str, rng: random.Random) -> str:
         addr = f"{local}@{domain}"
-        while addr in self.used:
+        while self._mailbox(*addr.split("@")) in self.used:
             addr = f"{local}{rng.randint(1, 999)}@{domain}"
-        self.used[addr] = 1
+        self.used[self._mailbox(*addr.split("@"))] = 1
         return addr
 
 

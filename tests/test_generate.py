@@ -395,3 +395,17 @@ def test_names_have_namesake_skew() -> None:
         counts[pools.surname(out_rng, "es")] += 1
     assert counts.most_common(1)[0][0] == "García"
     assert counts["García"] > 150
+
+
+def test_gmail_never_gives_one_mailbox_to_two_people() -> None:
+    """Gmail ignores dots and googlemail.com: "ana.marin" and "anamarin" are one mailbox."""
+    import random
+
+    from crm_golden.generate import _EmailRegistry
+
+    reg, rng = _EmailRegistry(), random.Random(0)
+    first = reg.claim("ana.marin", "gmail.com", rng)
+    second = reg.claim("anamarin", "googlemail.com", rng)
+    third = reg.claim("anamarin", "hotmail.com", rng)  # other providers keep dots apart
+    assert first == "ana.marin@gmail.com" and third == "anamarin@hotmail.com"
+    assert second.split("@")[0].replace(".", "") != "anamarin"
