@@ -133,3 +133,22 @@ def test_same_birth_date_and_surname_outweigh_a_replaced_given_name() -> None:
     assert _groups(res) == [{0, 1, 2}]
     rec["date_of_birth_norm"] = pd.to_datetime(["1961-02-20", "1988-05-02", "1961-02-20"])
     assert {1} in _groups(cluster_pairs(rec, _pairs([(0, 1, 20.0), (1, 2, 20.0)]), SETTINGS))
+
+
+def test_given_name_in_the_other_records_surname_is_no_conflict() -> None:
+    """"Cameron" with no surname vs "Jesup Cameron": columns swapped, not two people."""
+    rec = _records(["cameron", "jesup", "lucia"])
+    rec["family_key"] = ["", "cameron", ""]
+    res = cluster_pairs(rec, _pairs([(0, 1, 20.0), (1, 2, 20.0)]), SETTINGS)
+    assert {0, 1} in _groups(res) and {2} in _groups(res)
+
+
+def test_long_personal_ids_two_typos_apart_outweigh_a_birth_date_conflict() -> None:
+    rec = _records(["jesica"] * 3, dob=["1919-12-17", "1956-11-22", "1956-11-22"])
+    rec["tax_id_norm"] = ["1762210", "1762120", "1762102"]
+    rec["tax_id_type"] = "other"
+    res = cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0, 1, 2}]
+    rec["tax_id_norm"] = ["123456", "123465", "123645"]  # 6 characters: one typo only
+    assert len(_groups(cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0)]),
+                                     SETTINGS))) == 2
