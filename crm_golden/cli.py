@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     _steward_args(sp)
     sp.set_defaults(func=cmd_split)
 
-    ns = sub.add_parser("not-same", help="two records are different people, for good")
+    ns = sub.add_parser("not-same", aliases=["not-a-match"],  # DESIGN.md calls it not-a-match
+                        help="two records are different people, for good")
     ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID")
     _steward_args(ns)
     ns.set_defaults(func=cmd_not_same)

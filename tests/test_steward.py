@@ -105,6 +105,13 @@ def test_not_same_separates_two_records(base, out: Path) -> None:
     assert res.decisions_applied == 1
 
 
+def test_not_a_match_is_the_design_name_of_not_same(base, out: Path) -> None:
+    a, b = profiles(out)[by_size(out, 2)[0]]
+    assert cli_main(["not-a-match", a, b, "--reason", "twins", "--output", str(out)]) == 0
+    x = xwalk(out)
+    assert x[a] != x[b]
+
+
 def test_full_rerun_keeps_merge_split_and_not_same(base, out: Path) -> None:
     g1, g2 = by_size(out, 1)[:2]
     merge = steward.merge(out, [g1, g2], "dup")
