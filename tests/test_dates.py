@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.dates import parse_date_column, parse_dates
+from transforms.dates import parse_date_column, parse_dates, parse_dates_by_source
 
 TODAY = date(2024, 6, 1)
 CASES = [
@@ -66,3 +66,23 @@ def test_never_raises_and_idempotent(text, fmt):
         iso = out["date_of_birth_norm"].strftime("%Y-%m-%d")
         again = parse_dates(pd.Series([iso]), "%Y-%m-%d", 1900, TODAY).iloc[0]
         assert again["date_of_birth_norm"] == out["date_of_birth_norm"]
+
+
+def _by_source_reference(values, formats, min_year, today):
+    """The original per-format split: ``parse_dates`` on each group's rows."""
+    parts = []
+    fmt = formats.astype(object).where(formats.notna(), None)
+    for key, idx in fmt.groupby(fmt.fillna("\x00"), sort=False).groups.items():
+        parts.append(parse_dates(values.loc[idx], None if key == "\x00" else key, min_year, today))
+    return pd.concat(parts).reindex(values.index)
+
+
+def test_by_source_parses_each_distinct_pair_like_the_groups():
+    values = pd.Series(["03/04/1985", "1985-04-03", " 31/02/1990 ", "NULL", None, "2030-01-01",
+                        "01/01/1850", "12.11.1977", "1977-11-12T00:00:00", "03/04/1985 00:00",
+                        "abc", "", "13/13/2000", "05/05/2005", "1999-12-31 10:20"] * 3)
+    values.index = values.index[::-1] * 3 + 7
+    formats = pd.Series((["%d/%m/%Y"] * 5 + [None] * 5 + ["%d.%m.%Y"] * 5) * 3, index=values.index)
+    got = parse_dates_by_source(values, formats, 1900, date(2024, 6, 1))
+    pd.testing.assert_frame_equal(got, _by_source_reference(values, formats, 1900, date(2024, 6, 1)))
+

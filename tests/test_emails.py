@@ -1,11 +1,13 @@
 """E-mail normalization: real ES/RU/EN inputs, typos, roles, placeholders."""
 
+import random
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.emails import normalize_emails
+from transforms.emails import _normalize_distinct, _normalize_one, normalize_emails
 
 CASES = [
     # raw, status, reason, norm, key, role, placeholder
@@ -82,3 +84,29 @@ def test_idempotent_on_plausible_addresses(addr):
     if isinstance(first["email_norm"], str):
         second = normalize_emails(pd.Series([first["email_norm"]])).iloc[0]
         assert second["email_key"] is first["email_key"] or second["email_key"] == first["email_key"]
+
+
+def test_column_wise_path_equals_normalize_one():
+    """Plain addresses decided column-wise give exactly what ``_normalize_one`` gives."""
+    rng = random.Random(23)
+    locals_ = ["info", "ventas", "sales2", "noemail", "xxx", "a", "aa", "abc", "x", "0", "000",
+               "juan.perez", "Juan.Perez+tag", "+tag", "j..p", "ju_an", "ju-an", "info+x", "XX",
+               "ivan.petrov", "-a", "=b", "%c", "a%b", "test", "null", "12345", "ventas.madrid2"]
+    domains = ["gmail.com", "GMAIL.COM", "gmial.com", "hotmail.con", "googlemail.com", "ya.ru",
+               "yandex.ru", "mail.ur", "example.com", "x.test", "a.invalid", "abc.es", "a.com",
+               "xn--80ak6aa92e.com", "mail..ru", "-bad.com", "b.c", "localhost", "1.2.3.4",
+               "a" * 70 + ".com", "x.onion", "acme.com.mx"]
+    values = []
+    for _ in range(3000):
+        local = rng.choice(locals_) + (str(rng.randint(0, 99)) if rng.random() < 0.5 else "")
+        if rng.random() < 0.03:
+            local *= 30
+        values.append(local + "@" + rng.choice(domains))
+    distinct = pd.Series([*dict.fromkeys(values), pd.NA], dtype=object)
+    got = _normalize_distinct(distinct)
+    for i, value in enumerate(distinct[:-1]):
+        expected = _normalize_one(value)
+        row = tuple(got.iloc[i])
+        assert all((pd.isna(a) and pd.isna(b)) or a == b
+                   for a, b in zip(row, expected, strict=True)), (value, row, expected)
+

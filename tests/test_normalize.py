@@ -82,6 +82,7 @@ def test_chunked_equals_whole():
     pd.testing.assert_frame_equal(whole, parts, check_dtype=False)
 
 
+@pytest.mark.filterwarnings("error:Mismatched null-like values:FutureWarning")
 def test_parallel_equals_serial():
     """Worker processes (names in chunks, phones, e-mails) give exactly the serial result."""
     pytest.importorskip("transforms.names")
@@ -131,3 +132,31 @@ def test_normalize_attributes_and_report():
     row = report[(report.source == "us_sales") & (report.attribute == "consent_email")].iloc[0]
     assert row.unmapped == 1 and row.unmapped_distinct == 1
     assert "attr.consent_email" in rec.columns  # raw untouched
+
+
+
+
+def test_packed_results_come_back_unchanged(monkeypatch):
+    """Pool results travel with few-valued text columns as codes; unpacking restores them."""
+    import pickle
+
+    import numpy as np
+
+    from transforms.normalize import _Packed
+
+    monkeypatch.setattr(_Packed, "MIN_ROWS", 0)
+    monkeypatch.setattr(_Packed, "SAMPLE", 4)
+    n = 12
+    frame = pd.DataFrame({
+        "status": pd.array(["valid", "invalid", pd.NA] * 4, dtype="string"),
+        "reason": np.array([pd.NA, "syntax", pd.NA] * 4, dtype=object),
+        "with_none": np.array([None, "a", "b"] * 4, dtype=object),
+        "numbers": np.arange(n),
+        "flag": np.array([True, False] * 6),
+    }, index=pd.RangeIndex(5, 5 + n))
+    packed = _Packed(frame)
+    assert isinstance(packed.data[0], tuple) and isinstance(packed.data[1], tuple)
+    assert not isinstance(packed.data[2], tuple)  # None is kept as is, not turned into <NA>
+    back = pickle.loads(pickle.dumps(packed)).unpack()
+    pd.testing.assert_frame_equal(back, frame)
+    assert back["reason"].iloc[0] is pd.NA and back["with_none"].iloc[0] is None

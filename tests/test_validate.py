@@ -69,3 +69,13 @@ def test_load_validation_rules(tmp_path):
     bad.write_text("usable_identifiers: [passport]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="usable_identifiers"):
         load_validation_rules(bad)
+
+
+def test_split_without_quarantine_shares_columns_not_the_frame():
+    norm = _normalized()
+    norm = norm[~norm["source_record_id"].isin(["c", "d"])]  # rows with nothing usable
+    clean, quarantine = split_quarantine(norm, ValidationRules())
+    assert quarantine.empty and clean is not norm
+    pd.testing.assert_frame_equal(clean, norm)
+    clean["extra"] = 1  # a new column on clean leaves the normalized frame alone
+    assert "extra" not in norm.columns

@@ -1,5 +1,6 @@
 """Closed vocabularies (consent, channel, lead_source, payment_method) and companies."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -7,7 +8,14 @@ from hypothesis import strategies as st
 
 from crm_golden.config.base import ConfigError
 from transforms.companies import normalize_companies
-from transforms.vocab import fold_one, load_vocabularies, map_vocabulary
+from transforms.vocab import (
+    clean_codes,
+    clean_strings,
+    fold_one,
+    load_vocabularies,
+    map_vocabulary,
+    pair_codes,
+)
 
 VOCABS = load_vocabularies()
 
@@ -103,3 +111,25 @@ def test_vocab_and_company_never_raise_and_idempotent(text):
     if isinstance(out["company_norm"], str) and out["company_status"] == "valid":
         again = normalize_companies(pd.Series([out["company_norm"]])).iloc[0]
         assert again["company_key"] == out["company_key"]
+
+
+def test_clean_codes_equal_clean_strings():
+    """Codes into distinct cleaned cells reproduce ``clean_strings`` cell for cell."""
+    raw = pd.Series([" a", "a", "NULL", None, "  ", "n/a ", "b", float("nan"), 1, 1.0, "—",
+                     "x\u00a0", "\u00a0x", "A", "a "], dtype=object)
+    for values in (raw, raw.astype("string"), raw[:0], pd.Series([None, None], dtype=object)):
+        codes, cells = clean_codes(values)
+        expected = clean_strings(values)
+        got = [None if c < 0 else cells[c] for c in codes]
+        assert got == [None if pd.isna(v) else v for v in expected]
+        assert len(set(cells)) == len(cells)
+
+
+def test_pair_codes():
+    first = np.array([0, 1, -1, 0, 1, 0])
+    second = np.array([2, 2, 0, 2, 0, 1])
+    codes, a, b = pair_codes(first, second, 3)
+    assert codes[2] == -1
+    pairs = [(a[c], b[c]) for c in codes if c >= 0]
+    assert pairs == [(0, 2), (1, 2), (0, 2), (1, 0), (0, 1)]
+    assert codes[0] == codes[3] and len(set(codes[codes >= 0])) == 4

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from transforms.reference.countries import CODE_ALIASES, COUNTRIES
@@ -30,7 +31,14 @@ from transforms.reference.streets import (
     STREET_TOKENS,
     US_STATES,
 )
-from transforms.vocab import clean_strings, fold_both, fold_one, map_unique
+from transforms.vocab import (
+    clean_codes,
+    factorize_cells,
+    fold_both,
+    fold_one,
+    map_codes,
+    pair_codes,
+)
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -123,10 +131,9 @@ def normalize_countries(values: pd.Series) -> pd.DataFrame:
     normalization, not a repair); anything else is ``invalid`` with reason
     ``unknown_country`` and no code.
     """
-    raw = clean_strings(values)
-    if raw.empty:
-        return _empty(raw.index, ["country_code", "country_status", "country_reason"])
-    return map_unique(raw, _countries_distinct)
+    if values.empty:
+        return _empty(values.index, ["country_code", "country_status", "country_reason"])
+    return map_codes(*clean_codes(values), _countries_distinct, values.index)
 
 
 # ---------------------------------------------------------------------------
@@ -206,6 +213,22 @@ def _by_country_distinct(distinct: pd.Series, parse, columns: list[str]) -> pd.D
     return _as_string_frame(pd.DataFrame(rows, index=distinct.index, columns=columns))
 
 
+def country_keys(values: pd.Series, country_code: pd.Series | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, keys): distinct "cleaned value\\x1fcountry" keys (country "" when missing).
+
+    The keys are built for distinct (value, country) pairs only, from integer codes,
+    instead of concatenating a million strings and hashing them.
+    """
+    value_codes, cells = clean_codes(values)
+    if country_code is None:
+        country_code = pd.Series(pd.NA, index=values.index, dtype="string")
+    country = pd.Series(country_code, index=values.index).astype("string").fillna("")
+    country_codes, countries = factorize_cells(country)
+    codes, first, second = pair_codes(value_codes, country_codes, max(len(countries), 1))
+    return codes, (cells[first] + "\x1f" + countries[second]).astype(object)
+
+
 def _postal_distinct(distinct: pd.Series) -> pd.DataFrame:
     return _by_country_distinct(
         distinct, postal_code_of,
@@ -219,12 +242,10 @@ def normalize_postal_codes(values: pd.Series, country_code: pd.Series) -> pd.Dat
     drop the zero), ES codes must start with a province 01-52; US ZIP or
     ZIP+4 as "12345-6789"; GB "sw1a1aa" -> "SW1A 1AA"; RU 6 digits; MX 5.
     """
-    raw = clean_strings(values)
-    country = pd.Series(country_code, index=raw.index).astype("string").fillna("")
-    key = (raw + "\x1f" + country).astype(object).where(raw.notna(), None)
-    if key.empty:
-        return _empty(raw.index, ["postal_code_norm", "postal_code_status", "postal_code_reason"])
-    return map_unique(key, _postal_distinct)
+    if values.empty:
+        return _empty(values.index,
+                      ["postal_code_norm", "postal_code_status", "postal_code_reason"])
+    return map_codes(*country_keys(values, country_code), _postal_distinct, values.index)
 
 
 # ---------------------------------------------------------------------------
@@ -291,10 +312,10 @@ def normalize_streets(values: pd.Series) -> pd.DataFrame:
     Placeholders ("sin dirección", "нет", "-") and values without a single
     letter are ``invalid``/``placeholder``.
     """
-    raw = clean_strings(values)
-    if raw.empty:
-        return _empty(raw.index, ["street_norm", "street_key", "street_status", "street_reason"])
-    return map_unique(raw, _street_distinct)
+    if values.empty:
+        return _empty(values.index,
+                      ["street_norm", "street_key", "street_status", "street_reason"])
+    return map_codes(*clean_codes(values), _street_distinct, values.index)
 
 
 # ---------------------------------------------------------------------------
@@ -347,10 +368,9 @@ def _city_distinct(distinct: pd.Series) -> pd.DataFrame:
 
 def normalize_cities(values: pd.Series) -> pd.DataFrame:
     """City names -> display ``city_norm`` and cross-script ``city_key``."""
-    raw = clean_strings(values)
-    if raw.empty:
-        return _empty(raw.index, ["city_norm", "city_key", "city_status", "city_reason"])
-    return map_unique(raw, _city_distinct)
+    if values.empty:
+        return _empty(values.index, ["city_norm", "city_key", "city_status", "city_reason"])
+    return map_codes(*clean_codes(values), _city_distinct, values.index)
 
 
 def region_of(raw: str, country: str | None) -> tuple[object, str, object]:
@@ -380,12 +400,9 @@ def _region_distinct(distinct: pd.Series) -> pd.DataFrame:
 
 def normalize_regions(values: pd.Series, country_code: pd.Series) -> pd.DataFrame:
     """Regions/states: US -> USPS code, MX abbreviations -> state name, others tidied."""
-    raw = clean_strings(values)
-    country = pd.Series(country_code, index=raw.index).astype("string").fillna("")
-    key = (raw + "\x1f" + country).astype(object).where(raw.notna(), None)
-    if key.empty:
-        return _empty(raw.index, ["region_norm", "region_status", "region_reason"])
-    return map_unique(key, _region_distinct)
+    if values.empty:
+        return _empty(values.index, ["region_norm", "region_status", "region_reason"])
+    return map_codes(*country_keys(values, country_code), _region_distinct, values.index)
 
 
 ADDRESS_FIELDS = ["street", "city", "postal_code", "region"]

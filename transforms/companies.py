@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from transforms.addresses import translit
-from transforms.vocab import clean_strings, fold_both, fold_one, map_unique
+from transforms.vocab import clean_codes, fold_both, fold_one, map_codes
 
 # Folded legal forms (dots/commas turned to spaces, accents off), longest first.
 LEGAL_FORMS = [
@@ -85,7 +85,6 @@ def normalize_companies(values: pd.Series) -> pd.DataFrame:
     ``invalid`` reasons: ``placeholder`` ("particular", "частное лицо"),
     ``legal_form_only`` ("S.L.").
     """
-    raw = clean_strings(values)
-    if raw.empty:
+    if values.empty:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COMPANY_COLUMNS})
-    return map_unique(raw, _company_distinct)
+    return map_codes(*clean_codes(values), _company_distinct, values.index)

@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from transforms.vocab import clean_strings
+from transforms.vocab import clean_codes, clean_strings, factorize_cells, pair_codes
 
 _ISO = r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 _SHAPE = re.compile(r"^\s*\d{1,4}\D\d{1,2}\D\d{1,4}")
@@ -146,12 +146,36 @@ def parse_dates_by_source(
     today: date,
     field: str = "date_of_birth",
 ) -> pd.DataFrame:
-    """``parse_dates`` applied per declared format (one group per source format)."""
-    parts = []
-    fmt = formats.astype(object).where(formats.notna(), None)
-    for key, idx in fmt.groupby(fmt.fillna("\x00"), sort=False).groups.items():
-        declared = None if key == "\x00" else key
-        parts.append(parse_dates(values.loc[idx], declared, min_year, today, field))
-    if not parts:
+    """``parse_dates`` applied per declared format (one group per source format).
+
+    Every output is a function of one (cleaned cell, format) pair, so the column is
+    cleaned and hashed once and each distinct pair parsed once (a million dates of
+    birth hold a few tens of thousands of distinct values).
+    """
+    if len(values) == 0:
         return parse_dates(values, None, min_year, today, field)
-    return pd.concat(parts).reindex(values.index)
+    value_codes, cells = clean_codes(values)
+    fmt = formats.astype(object).where(formats.notna(), None)
+    format_codes, declared = factorize_cells(pd.Series(fmt, index=values.index))
+    # the group keys the per-format split has always used (code -1: no declared format);
+    # note pandas 2.x fills None with "" here, not "\x00", so rows without a format are
+    # read with format "" -- kept as is so outputs do not change
+    keys = pd.Series([*declared, None], dtype=object).fillna("\x00")
+    declared = [None if key == "\x00" else key for key in keys]
+    pairs, value_of, format_of = pair_codes(value_codes, format_codes % len(declared),
+                                            len(declared))
+    per_pair = []
+    for k, date_format in enumerate(declared):
+        rows = np.flatnonzero(format_of == k)
+        if len(rows):
+            distinct = pd.Series(pd.array(cells[value_of[rows]], dtype="string"))
+            per_pair.append((rows, _parse_dates(distinct, date_format, min_year, today, field)))
+    missing = _parse_dates(pd.Series(pd.array([pd.NA], dtype="string")), None, min_year,
+                           today, field)
+    order = np.concatenate([rows for rows, _ in per_pair] + [np.array([len(value_of)])])
+    table = pd.concat([frame for _, frame in per_pair] + [missing], ignore_index=True)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))  # pair code -> row of ``table``
+    out = table.iloc[position[np.where(pairs < 0, len(value_of), pairs)]]
+    out.index = values.index
+    return out

@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 
 from transforms.reference.email_domains import (
@@ -34,7 +37,7 @@ from transforms.reference.email_domains import (
     ROLE_LOCAL_PARTS,
     TLD_TYPOS,
 )
-from transforms.vocab import clean_strings, map_unique
+from transforms.vocab import clean_codes, map_codes
 
 EMAIL_COLUMNS = [
     "email_norm",
@@ -179,20 +182,121 @@ def _normalize_one(text: str) -> tuple:
     return (norm, key, local_key, domain, is_role, False, status, reason)
 
 
+_MISSING = (pd.NA, pd.NA, pd.NA, pd.NA, False, False, "missing", pd.NA)
+
+
 def _normalize_distinct(distinct: pd.Series) -> pd.DataFrame:
-    rows = [
-        _normalize_one(v)
-        if isinstance(v, str)
-        else (pd.NA, pd.NA, pd.NA, pd.NA, False, False, "missing", pd.NA)
-        for v in distinct
-    ]
-    frame = pd.DataFrame(rows, columns=EMAIL_COLUMNS, index=distinct.index)
+    """``_normalize_one`` of every distinct cell (``_MISSING`` for <NA>), as typed columns.
+
+    Plain addresses (what ``_PLAIN`` accepts: ASCII, one "@", nothing to clean) are
+    decided column-wise by ``_plain_columns``; the rest, and plain addresses that
+    need ``email_validator``, go through ``_normalize_one``.
+    """
+    cells = distinct.to_numpy(dtype=object)
+    n = len(cells)
+    cols = [np.full(n, pd.NA, dtype=object) for _ in EMAIL_COLUMNS]
+    done = np.zeros(n, dtype=bool)
+    text = np.flatnonzero([isinstance(v, str) for v in cells])
+    if len(text):
+        strings = pa.array(cells[text], type=pa.string())
+        plain = np.flatnonzero(pc.match_substring_regex(strings, _PLAIN_RE2)
+                               .to_numpy(zero_copy_only=False))
+        if len(plain):
+            decided, plain_cols = _plain_columns(strings.take(pa.array(plain)))
+            at = text[plain[decided]]
+            for col, values in zip(cols, plain_cols, strict=True):
+                col[at] = values[decided]
+            done[at] = True
+    for i in np.flatnonzero(~done):
+        v = cells[i]
+        row = _normalize_one(v) if isinstance(v, str) else _MISSING
+        for col, value in zip(cols, row, strict=True):
+            col[i] = value
+    frame = pd.DataFrame(dict(zip(EMAIL_COLUMNS, cols, strict=True)), index=distinct.index)
     for col in ("email_norm", "email_key", "email_local_key", "email_domain",
                 "email_status", "email_reason"):
         frame[col] = frame[col].astype("string")
     for col in ("email_is_role", "email_is_placeholder"):
         frame[col] = frame[col].astype(bool)
     return frame
+
+
+# ``_PLAIN`` and ``_FAST_EMAIL`` use ASCII classes only: RE2 full matches are the same.
+_PLAIN_RE2 = f"^(?:{_PLAIN.pattern})$"
+_FAST_EMAIL_RE2 = f"^(?:{_FAST_EMAIL.pattern})$"
+
+
+@lru_cache(maxsize=1 << 16)
+def _domain_facts(domain_raw: str) -> tuple:
+    """Everything ``_normalize_one`` derives from the domain alone, once per domain."""
+    domain, typo = _fix_domain(domain_raw)
+    placeholder = (domain in PLACEHOLDER_DOMAINS
+                   or domain.rpartition(".")[2] in PLACEHOLDER_TLDS)
+    key_domain = DOMAIN_ALIASES.get(domain, domain)
+    return (domain, typo, placeholder, domain.split(".", 1)[0], _plain_domain(domain),
+            key_domain, key_domain in DOT_INSENSITIVE_DOMAINS, key_domain == "yandex.ru")
+
+
+def _plain_columns(values: pa.Array) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``_normalize_one`` over addresses ``_PLAIN`` accepts: (decided, ``EMAIL_COLUMNS``).
+
+    Such an address is its own candidate (nothing to clean), has one "@" and an ASCII
+    local part, so ``str.lower`` is ``ascii_lower`` and the local-part rules are regex
+    rewrites. Domains are few: their rules run once per distinct domain. Addresses
+    that would need ``email_validator`` are left undecided.
+    """
+    parts = pc.split_pattern(values, "@", max_splits=1)
+    local = pc.list_element(parts, 0)
+    encoded = pc.list_element(parts, 1).dictionary_encode()
+    per_domain = [_domain_facts(d) for d in encoded.dictionary.to_pylist()]
+    which = encoded.indices
+
+    def facts(k: int) -> pa.Array:
+        return pa.array([f[k] for f in per_domain]).take(which)
+
+    def arr(a: pa.Array) -> np.ndarray:
+        return a.to_numpy(zero_copy_only=False)
+
+    def isin(a: pa.Array, items: frozenset[str]) -> np.ndarray:
+        return arr(pc.is_in(a, value_set=pa.array(sorted(items), type=pa.string())))
+
+    domain = facts(0)
+    typo, domain_placeholder, plain_domain = arr(facts(1)), arr(facts(2)), arr(facts(4))
+    low = pc.ascii_lower(local)
+    base = pc.replace_substring_regex(low, r"\+.*", "")
+    # the head before the first of ".-_+": the "+" part is already cut from ``base``
+    head = pc.replace_substring_regex(base, r"[.\-_+].*", "")
+    is_role = (isin(low, ROLE_LOCAL_PARTS) | isin(base, ROLE_LOCAL_PARTS)
+               | isin(pc.replace_substring_regex(head, r"[0-9]+$", ""), ROLE_LOCAL_PARTS))
+    local_len = arr(pc.utf8_length(local))
+    placeholder = isin(low, PLACEHOLDER_LOCAL_PARTS) | domain_placeholder
+    short = np.flatnonzero(~placeholder & ((local_len <= 3) | arr(pc.starts_with(low, "x"))
+                                           | arr(pc.starts_with(low, "0"))))
+    if len(short):  # _is_placeholder's one-character and "a@a.com" rules
+        first_label = arr(facts(3))
+        for i, lw in zip(short, low.take(pa.array(short)).to_pylist(), strict=True):
+            placeholder[i] = ((len(set(lw)) == 1 and (len(lw) <= 3 or lw[0] in "x0"))
+                              or (lw == first_label[i] and len(lw) <= 3))
+    norm = pc.binary_join_element_wise(local, domain, "@")
+    fast_ok = ((local_len <= 64) & (arr(pc.utf8_length(norm)) <= 254)
+               & arr(pc.match_substring_regex(norm, _FAST_EMAIL_RE2)) & plain_domain)
+    # email_key: "+tag" (after the first character) dropped, Gmail dots, Yandex dashes
+    local_key = pc.replace_substring_regex(low, r"^(.[^+]*)\+.*$", r"\1")
+    undotted = pc.replace_substring(local_key, ".", "")
+    fold = pc.and_(facts(6), pc.not_equal(undotted, ""))
+    local_key = pc.if_else(fold, undotted, local_key)
+    local_key = pc.if_else(facts(7), pc.replace_substring(local_key, ".", "-"), local_key)
+    key = pc.binary_join_element_wise(local_key, facts(5), "@")
+
+    na = pd.NA
+    ok = ~placeholder & fast_ok
+    domain = arr(domain).astype(object)
+    cols = [arr(norm).astype(object), np.where(ok, arr(key).astype(object), na),
+            np.where(ok, arr(local_key).astype(object), na), np.where(domain == "", na, domain),
+            is_role, placeholder,
+            np.where(placeholder, "invalid", np.where(typo, "fixed", "valid")).astype(object),
+            np.where(placeholder, "placeholder", np.where(typo, "domain_typo", na)).astype(object)]
+    return placeholder | fast_ok, cols
 
 
 def normalize_emails(values: pd.Series) -> pd.DataFrame:
@@ -204,10 +308,9 @@ def normalize_emails(values: pd.Series) -> pd.DataFrame:
     ``placeholder``) or ``missing``. Invalid addresses keep ``email_norm`` for
     stewards but get no ``email_key``, so they never link records.
     """
-    raw = clean_strings(values)
-    if len(raw) == 0:
-        return _normalize_distinct(pd.Series([], dtype=object)).set_axis(raw.index)
-    return map_unique(raw, _normalize_distinct)
+    if len(values) == 0:
+        return _normalize_distinct(pd.Series([], dtype=object)).set_axis(values.index)
+    return map_codes(*clean_codes(values), _normalize_distinct, values.index)
 
 
 def email_domains_are_free(domains: pd.Series) -> pd.Series:

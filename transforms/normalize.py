@@ -9,9 +9,13 @@ Rows are independent, so the function can run on chunks of rows (Dask) and
 give the same result as on the whole frame. Each field normalizer works per
 distinct value, which is where the speed comes from.
 
-Big runs use both cores: above ``PARALLEL_MIN_DISTINCT`` rows, names (split in
-chunks of distinct name combinations), phones and e-mails run in a pool of
-worker processes while this process normalizes everything else. Every
+Big runs use both cores: above ``PARALLEL_MIN_DISTINCT`` rows, phones (in row
+slices), names (in chunks of distinct name combinations) and e-mails are queued,
+in that order, to a pool of worker processes while this process normalizes
+everything else; when it is done it takes back, last queued first, the jobs no
+worker has started, so no core idles while the other has work. Freed memory is
+handed back to the OS between steps, so the peak RSS is the live frames, not
+earlier steps' garbage. Every
 normalizer is a pure function of its row's values, so the result is identical
 to the serial path (``tests/test_normalize.py`` checks it).
 """
@@ -19,16 +23,19 @@ to the serial path (``tests/test_normalize.py`` checks it).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import multiprocessing
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crm_golden.config.validation import ValidationRules
 from transforms.addresses import normalize_addresses, normalize_countries
@@ -38,7 +45,7 @@ from transforms.emails import normalize_emails
 from transforms.phones import normalize_phones
 from transforms.schema import ATTRIBUTE_PREFIX
 from transforms.tax_ids import normalize_tax_ids
-from transforms.vocab import Vocabularies, clean_strings, map_vocabulary
+from transforms.vocab import Vocabularies, clean_strings, factorize_cells, map_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +54,7 @@ NORMALIZED_ATTRIBUTE_PREFIX = "attr_norm."
 # starting workers costs about a second, more than small runs and tests take.
 PARALLEL_MIN_DISTINCT = 50_000
 PARALLEL_WORKERS = 2
-NAME_CHUNKS_PER_WORKER = 2
+NAME_CHUNKS_PER_WORKER = 6  # small chunks balance the workers and the main process
 NAME_INPUT_COLUMNS = ("full_name", "given_name", "family_name", "middle_name", "gender")
 ATTRIBUTE_TYPES = ("string", "number", "integer", "date", "boolean")
 
@@ -75,13 +82,17 @@ def source_settings(records: pd.DataFrame, source_defaults: pd.DataFrame | Mappi
             k: (dict(v) if isinstance(v, Mapping) else v.model_dump())
             for k, v in source_defaults.items()
         }
-    src = _column(records, "source").astype(object)
+    # a handful of sources: settle each distinct source once, then take per row
+    codes, sources = factorize_cells(_column(records, "source").astype(object))
     out = pd.DataFrame(index=records.index)
     for key in ("default_country", "date_format"):
         values = {s: (conf or {}).get(key) for s, conf in mapping.items()}
-        out[key] = src.map(values).astype(object)
-        out[key] = out[key].where(out[key].notna(), None)
-    out["default_country"] = out["default_country"].astype("string").str.upper()
+        per_source = [values.get(s) for s in sources] + [None]  # code -1 (<NA>) -> None
+        column = pd.Series(per_source, dtype=object)
+        column = column.where(column.notna(), None)
+        if key == "default_country":
+            column = column.astype("string").str.upper()
+        out[key] = column.array.take(codes, allow_fill=False) if len(codes) else column[:0].array
     return out
 
 
@@ -110,26 +121,38 @@ def _distinct_name_rows(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray
     return distinct, combined
 
 
-def _submit_names(records: pd.DataFrame, executor: Executor, chunks: int, threshold: int):  # noqa: ANN202
-    """Names of the distinct name combinations, in ``chunks`` pool tasks (None: run inline)."""
-    fn = _names_function()
-    if fn is None:
+def _name_chunks(records: pd.DataFrame, chunks: int, threshold: int
+                 ) -> tuple[list[pd.DataFrame], np.ndarray] | None:
+    """Distinct name combinations in ``chunks`` slices, and row -> combination code.
+
+    None when names should run inline: no names module, or too few combinations
+    for worker processes to pay off.
+    """
+    if _names_function() is None:
         return None
     distinct, codes = _distinct_name_rows(records)
     if len(distinct) <= threshold:
         return None
     size = -(-len(distinct) // chunks)
-    futures = [executor.submit(fn, distinct.iloc[i:i + size])
-               for i in range(0, len(distinct), size)]
-    return futures, codes
+    return [distinct.iloc[i:i + size] for i in range(0, len(distinct), size)], codes
 
 
-def _collect_names(pending, records: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    futures, codes = pending
-    per_combination = pd.concat([f.result() for f in futures], ignore_index=True)
-    out = per_combination.iloc[codes]
-    out.index = records.index
-    return out.drop(columns=[c for c in out.columns if c in records.columns])
+def _names_of(per_combination: list[pd.DataFrame], codes: np.ndarray,
+              records: pd.DataFrame) -> pd.DataFrame:
+    """Name columns per row from the per-combination results (input columns left out).
+
+    Built one column at a time, each chunk's column released once used: most names
+    are distinct, so the per-combination table is nearly as big as the result and
+    concatenating, selecting and taking it whole held three copies at once.
+    """
+    columns = [c for c in per_combination[0].columns if c not in records.columns]
+    out = {}
+    for col in columns:
+        whole = pd.concat([chunk.pop(col) for chunk in per_combination], ignore_index=True)
+        out[col] = whole.array.take(codes)
+        del whole
+    per_combination.clear()
+    return pd.DataFrame(out, index=records.index, copy=False)
 
 
 def normalize_name_part(records: pd.DataFrame) -> pd.DataFrame:
@@ -161,6 +184,91 @@ def _without_gc(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
             gc.enable()
 
 
+def _load_malloc_trim():  # noqa: ANN202 - glibc's malloc_trim, or None elsewhere
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_MALLOC_TRIM = _load_malloc_trim()
+
+
+def _release_memory() -> None:
+    """Give freed heap and Arrow-pool memory back to the OS between big steps.
+
+    Each step frees hundreds of megabytes of million-row temporaries; glibc keeps
+    freed 8 MB arrays in its heap (its mmap threshold grows after the first free) and
+    Arrow's pool keeps its buffers, so without this the process's peak RSS counts
+    earlier steps' garbage on top of the live frames. A few milliseconds a call.
+    """
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+class _Packed:
+    """A DataFrame with its few-valued text columns as integer codes, for the trip back.
+
+    Pickling a million-row column of statuses costs a pickle-memo lookup per row;
+    codes and the handful of distinct values cost a memory copy. ``unpack`` gives
+    back the same values, dtypes and missing markers (<NA>).
+    """
+
+    # below MIN_ROWS hashing the column costs more than its pickle-memo lookups
+    SAMPLE, MAX_DISTINCT, MIN_ROWS = 2_000, 256, 200_000
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.index = frame.index
+        self.columns = list(frame.columns)
+        self.data = [self._pack(frame[name]) for name in self.columns]
+
+    @classmethod
+    def _pack(cls, column: pd.Series) -> tuple | pd.Series:
+        string = isinstance(column.dtype, pd.StringDtype)
+        if not (string or column.dtype == object) or len(column) < cls.MIN_ROWS:
+            return column
+        if column.iloc[:cls.SAMPLE].nunique(dropna=False) > cls.MAX_DISTINCT // 2:
+            return column  # many distinct values: codes would not pay
+        codes, uniques = pd.factorize(column.array if string else column.to_numpy(),
+                                      use_na_sentinel=True)
+        if len(uniques) > cls.MAX_DISTINCT:
+            return column
+        if not string and not (all(isinstance(u, str) for u in uniques)
+                               and all(v is pd.NA for v in column.to_numpy()[codes < 0])):
+            return column  # only str and <NA> are sure to come back as they were
+        return string, codes.astype(np.int16), uniques
+
+    def unpack(self) -> pd.DataFrame:
+        out = {}
+        for name, item in zip(self.columns, self.data, strict=True):
+            if isinstance(item, tuple):
+                string, codes, uniques = item
+                if string:
+                    item = uniques.take(codes, allow_fill=True)
+                else:
+                    item = np.append(np.asarray(uniques, dtype=object), pd.NA)[codes]
+            out[name] = item
+        self.data = []
+        return pd.DataFrame(out, index=self.index, copy=False)
+
+
+def _pool_job(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """A pool job: ``fn`` with the cycle collector paused, memory released after, and a
+    DataFrame result packed for the trip back (see ``_Packed``)."""
+    try:
+        result = _without_gc(fn, *args, **kwargs)
+        if isinstance(result, pd.DataFrame):
+            result = _Packed(result)
+    finally:
+        _release_memory()
+    return result
+
+
 def _executor(workers: int) -> ProcessPoolExecutor:
     # "spawn": workers start lean instead of inheriting (and copy-on-write touching)
     # the parent's million-row frames, which keeps peak memory down.
@@ -189,9 +297,13 @@ def normalize_records(
     phones and e-mails run in worker processes (same result as serial).
     """
     parallel = workers > 1 and len(records) > parallel_threshold
-    with _executor(workers) if parallel else contextlib.nullcontext() as executor:
+    with contextlib.ExitStack() as stack:
+        pool = _Pool(None)
+        if parallel:
+            pool = _Pool(stack.enter_context(_executor(workers)))
         return _without_gc(_normalize_records, records, source_defaults, rules, vocabularies,
-                           today, attribute_specs, include_names, executor, parallel_threshold)
+                           today, attribute_specs, include_names, pool, parallel_threshold,
+                           workers)
 
 
 def _normalize_records(
@@ -202,51 +314,172 @@ def _normalize_records(
     today: date,
     attribute_specs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None,
     include_names: bool,
-    executor: Executor | None,
+    pool: _Pool,
     threshold: int,
+    workers: int,
 ) -> pd.DataFrame:
     index = records.index
+    # Pool jobs are queued longest first (phones, then names in chunks) and the main
+    # process does the rest meanwhile; when it is done it takes back, last queued
+    # first, the jobs no worker has started (e-mails, queued last, usually: no result
+    # to pickle for those), so the two cores stay busy whatever the machine's load.
     settings = source_settings(records, source_defaults)
-    parts: list[pd.DataFrame | Future] = []
-    pending_names = None
-    if include_names and executor is not None:  # the longest job goes to the pool first
-        pending_names = _submit_names(records, executor,
-                                      PARALLEL_WORKERS * NAME_CHUNKS_PER_WORKER, threshold)
-
     countries = normalize_countries(_column(records, "country"))
-    parts.append(countries)
     row_country = countries["country_code"]
+    # phones in row slices: a result per row, so the slices concatenate to the whole
+    phones = [pool.submit(normalize_phones, _column(records, "phone").iloc[rows],
+                          row_country.iloc[rows], settings["default_country"].iloc[rows],
+                          prefix="phone")
+              for rows in _row_slices(len(records), workers if pool.executor else 1)]
+    names = None
+    if include_names and pool.executor is not None:
+        chunked = _name_chunks(records, workers * NAME_CHUNKS_PER_WORKER, threshold)
+        if chunked is not None:
+            names = ([pool.submit(_names_function(), chunk) for chunk in chunked[0]], chunked[1])
+    emails = pool.submit(normalize_emails, _column(records, "email"))
     effective = row_country.fillna(settings["default_country"])
-
-    def run(fn, *args, **kwargs):  # noqa: ANN001, ANN202 - in the pool when there is one
-        if executor is None:
-            return fn(*args, **kwargs)
-        return executor.submit(_without_gc, fn, *args, **kwargs)
-
-    parts.append(run(normalize_emails, _column(records, "email")))
-    parts.append(run(normalize_phones, _column(records, "phone"), row_country,
-                     settings["default_country"], prefix="phone"))
+    parts: list[pd.DataFrame | _Job] = [countries, emails, _Concat(phones)]
+    pool.checkpoint()
     parts.append(normalize_phones(_column(records, "phone_2"), row_country,
                                   settings["default_country"], prefix="phone_2"))
     parts.append(normalize_addresses(records, effective))
+    pool.checkpoint()
     parts.append(parse_dates_by_source(_column(records, "date_of_birth"),
                                        settings["date_format"], rules.min_birth_year, today))
+    pool.checkpoint()
     parts.append(normalize_tax_ids(_column(records, "tax_id"), effective))
+    pool.checkpoint()
     parts.append(normalize_companies(_column(records, "company")))
-    if pending_names is not None:
-        parts.append(_collect_names(pending_names, records))
+    attributes = (normalize_attributes(records, attribute_specs, vocabularies)[0]
+                  if attribute_specs else None)
+    del settings, countries, row_country, effective
+    pool.checkpoint()
+    pool.run_queued_here()
+    pool.fetch_all()
+    if names is not None:
+        parts.append(_names_of([job.result() for job in names[0]], names[1], records))
     elif include_names:
         parts.append(normalize_name_part(records))
-    if attribute_specs:
-        attrs, _ = normalize_attributes(records, attribute_specs, vocabularies)
-        parts.append(attrs)
-    frames = [p.result() if isinstance(p, Future) else p for p in parts]
-    del parts
-    for i, part in enumerate(frames):
+    if attributes is not None:
+        parts.append(attributes)
+        del attributes
+    _release_memory()
+    frames = []
+    while parts:  # collected one by one so each pool result is released once placed
+        part = parts.pop(0)
+        part = part.result() if isinstance(part, _Job | _Concat) else part
         part.index = index
-        frames[i] = part.drop(columns=[c for c in part.columns if c in records.columns])
+        overlap = [c for c in part.columns if c in records.columns]
+        frames.append(part.drop(columns=overlap) if overlap else part)
     # one concat without intermediate copies: a million rows × ~80 columns is GBs
     return pd.concat([records, *frames], axis=1, copy=False)
+
+
+def _row_slices(n: int, parts: int) -> list[slice]:
+    size = max(-(-n // max(parts, 1)), 1)
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)] or [slice(0, 0)]
+
+
+class _Concat:
+    """Row slices computed as separate jobs, concatenated back in order."""
+
+    def __init__(self, jobs: list[_Job]) -> None:
+        self.jobs = jobs
+
+    def result(self) -> pd.DataFrame:
+        frames = [job.result() for job in self.jobs]
+        self.jobs = []
+        if len(frames) == 1:
+            return frames[0]
+        # column by column: pd.concat would turn <NA> into NaN in a slice whose column
+        # is all missing (it treats all-NA blocks as "no dtype")
+        columns = {}
+        for name in frames[0].columns:
+            parts = [frame[name].array for frame in frames]
+            columns[name] = type(parts[0])._concat_same_type(parts)
+        index = frames[0].index.append([frame.index for frame in frames[1:]])
+        return pd.DataFrame(columns, index=index, copy=False)
+
+
+class _Job:
+    """A call that runs in the pool, or here when no worker has started it yet."""
+
+    def __init__(self, future: Future | None, fn, args: tuple, kwargs: dict) -> None:  # noqa: ANN001
+        self.future, self.fn, self.args, self.kwargs = future, fn, args, kwargs
+        self._value: Any = None
+        self._done = future is None
+        if future is None:
+            self._value = fn(*args, **kwargs)
+
+    def take_back(self) -> bool:
+        """Run here if the pool has not started it (True when it ran here)."""
+        if self._done or self.future is None or not self.future.cancel():
+            return False
+        self._value, self._done = self.fn(*self.args, **self.kwargs), True
+        self.args, self.kwargs = (), {}  # release the inputs
+        return True
+
+    def fetch(self) -> None:
+        """Wait for the pool's result and load it (a no-op once done)."""
+        if not self._done:
+            self._value, self._done = self.future.result(), True
+            if isinstance(self._value, _Packed):
+                self._value = self._value.unpack()
+            self.args, self.kwargs = (), {}
+
+    def ready(self) -> bool:
+        return self._done or self.future.done()
+
+    def result(self) -> Any:
+        self.fetch()
+        self.future = None
+        value, self._value = self._value, None
+        return value
+
+
+class _Pool:
+    """Submits jobs to ``executor`` (or runs them inline without one) and can take them back."""
+
+    def __init__(self, executor: Executor | None) -> None:
+        self.executor = executor
+        self.jobs: list[_Job] = []
+
+    def submit(self, fn, *args, **kwargs) -> _Job:  # noqa: ANN001
+        future = None
+        if self.executor is not None:
+            future = self.executor.submit(_pool_job, fn, *args, **kwargs)
+        job = _Job(future, fn, args, kwargs)
+        self.jobs.append(job)
+        return job
+
+    def checkpoint(self) -> None:
+        """Between two steps here: free memory and load the results workers have finished.
+
+        Loading them while the workers are still busy keeps that work off the end of
+        the run, when the workers would wait for the main process.
+        """
+        _release_memory()
+        for job in self.jobs:
+            if job.ready():
+                job.fetch()
+
+    def run_queued_here(self) -> None:
+        """Run here, last queued first, every job no worker has started yet."""
+        for job in reversed(self.jobs):
+            if job.take_back():
+                self.checkpoint()
+
+    def fetch_all(self) -> None:
+        """Load every result, in the order the workers finish them."""
+        pending = {job.future: job for job in self.jobs if not job.ready()}
+        for job in self.jobs:
+            if job.ready():
+                job.fetch()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.pop(future).fetch()
+        self.jobs = []
 
 
 # ---------------------------------------------------------------------------
@@ -326,17 +559,24 @@ def normalize_attributes(
             target = f"{NORMALIZED_ATTRIBUTE_PREFIX}{name}"
             if target not in out:
                 out[target] = pd.Series(None, index=records.index, dtype=object)
-            values = records.loc[rows, col]
-            parsed, failed = _parse_attribute(values, dict(spec), vocabularies)
-            out[target].loc[rows] = parsed.to_numpy()
-            raw = clean_strings(values)
+            # every parser reads the cells as strings and is a function of one cell, so
+            # each distinct cell is parsed once (a few values repeated a million times)
+            codes, uniques = pd.factorize(records.loc[rows, col].astype("string"),
+                                          use_na_sentinel=True)
+            codes = np.where(codes < 0, len(uniques), codes)
+            distinct = pd.Series(pd.array([*uniques, pd.NA], dtype="string"))
+            parsed, failed = _parse_attribute(distinct, dict(spec), vocabularies)
+            out[target].loc[rows] = parsed.to_numpy()[codes]
+            raw = clean_strings(distinct)
+            counts = np.bincount(codes, minlength=len(distinct))
+            failed = failed.to_numpy(dtype=bool)
             report.append(
                 {
                     "source": source,
                     "attribute": name,
-                    "present": int(raw.notna().sum()),
-                    "unmapped": int(failed.sum()),
-                    "unmapped_distinct": int(raw[failed].nunique()),
+                    "present": int(counts[raw.notna().to_numpy()].sum()),
+                    "unmapped": int(counts[failed].sum()),
+                    "unmapped_distinct": int(raw[failed & (counts > 0)].nunique()),
                 }
             )
     frame = pd.DataFrame(out, index=records.index)

@@ -13,7 +13,8 @@ import re
 
 import pandas as pd
 
-from transforms.vocab import clean_strings, map_unique
+from transforms.addresses import country_keys
+from transforms.vocab import map_codes
 
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 _DNI = re.compile(r"(\d{8})([A-Z])")
@@ -123,11 +124,6 @@ def normalize_tax_ids(values: pd.Series, country_code: pd.Series | None = None) 
     still an NIE); bare 10/12-digit numbers are read as INN only for RU rows
     or rows without a country.
     """
-    raw = clean_strings(values)
-    if country_code is None:
-        country_code = pd.Series(pd.NA, index=raw.index, dtype="string")
-    country = pd.Series(country_code, index=raw.index).astype("string").fillna("")
-    key = (raw + "\x1f" + country).astype(object).where(raw.notna(), None)
-    if key.empty:
+    if values.empty:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in TAX_COLUMNS})
-    return map_unique(key, _tax_distinct)
+    return map_codes(*country_keys(values, country_code), _tax_distinct, values.index)

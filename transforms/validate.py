@@ -78,10 +78,20 @@ def split_quarantine(
     ``rules.usable_identifiers``. Quarantined rows keep every column (lineage
     included) plus ``quarantine_reason`` (``no_usable_identifier``). Every
     input row lands in exactly one of the two frames.
+
+    When no row is quarantined, ``clean`` is a shallow copy: its own frame (adding or
+    replacing columns does not touch ``normalized``) over the same column arrays, so
+    copy it before writing into cells in place.
     """
     usable = usable_identifiers(normalized, rules)[list(rules.usable_identifiers)].any(axis=1)
-    clean = normalized[usable.to_numpy()]
-    quarantine = normalized[~usable.to_numpy()].copy()
+    usable = usable.to_numpy()
+    if usable.all():
+        # Nothing to set aside: a new frame over the same column arrays. Selecting every
+        # row of ~100 columns would copy about a gigabyte for a million records.
+        clean = normalized.copy(deep=False)
+    else:
+        clean = normalized[usable]
+    quarantine = normalized[~usable].copy()
     quarantine["quarantine_reason"] = pd.Series(
         "no_usable_identifier", index=quarantine.index, dtype="string"
     )
@@ -103,6 +113,7 @@ def quality_metrics(normalized: pd.DataFrame, top_reasons: int = 3) -> pd.DataFr
                                         sort=True)
     n_src = len(src_names)
     statuses = ["valid", "fixed", "invalid", "missing"]
+    value_codes_of: dict[str, np.ndarray] = {}  # full_name and family_name share family_key
     for field, value_col in QUALITY_FIELDS.items():
         status_col = f"{field}_status"
         if status_col not in normalized.columns:
@@ -111,7 +122,9 @@ def quality_metrics(normalized: pd.DataFrame, top_reasons: int = 3) -> pd.DataFr
         st = np.where(st < 0, 3, st)  # no status = missing
         counts = np.bincount(src_codes * 4 + st, minlength=n_src * 4).reshape(n_src, 4)
         present_mask = st != 3
-        value_codes = pd.factorize(_get(normalized, value_col))[0]
+        if value_col not in value_codes_of:
+            value_codes_of[value_col] = pd.factorize(_get(normalized, value_col))[0]
+        value_codes = value_codes_of[value_col]
         keep = present_mask & (value_codes >= 0)
         width = int(value_codes.max()) + 1 if len(value_codes) else 1
         pairs = np.sort(src_codes[keep].astype(np.int64) * width + value_codes[keep])

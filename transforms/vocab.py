@@ -77,16 +77,74 @@ def map_unique(values: pd.Series, fn: Callable[[pd.Series], pd.DataFrame]) -> pd
         cells = uniques.to_numpy(dtype=object)  # str cells (no <NA>: it has a sentinel)
     else:
         cells = np.array(list(uniques) + [None], dtype=object)[:k]
+    return map_codes(codes, cells, fn, values.index)
+
+
+def map_codes(codes: np.ndarray, cells: np.ndarray, fn: Callable[[pd.Series], pd.DataFrame],
+              index: pd.Index) -> pd.DataFrame:
+    """``map_unique`` from codes already computed: ``fn`` once per cell, one row per code.
+
+    ``codes`` index ``cells`` (-1 for <NA>); ``fn`` gets the cells plus <NA> at the end.
+    """
+    k = len(cells)
     distinct = pd.Series(np.append(cells, None), dtype=object)
     distinct.iloc[k] = pd.NA
-    codes = np.where(codes < 0, k, codes)
     result = fn(distinct)
-    out = result.iloc[codes]
-    out.index = values.index
+    out = result.iloc[np.where(codes < 0, k, codes)]
+    out.index = index
     return out
 
 
+def clean_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``clean_strings(values)`` as (codes, cells): int64 codes (-1 for <NA>) into the
+    distinct cleaned cells (object array of str, in order of first appearance).
+
+    Cleans each distinct raw cell once instead of every row, and gives the codes
+    that ``map_codes`` and pair keys (``pair_codes``) need without hashing twice.
+    """
+    codes, raw = factorize_cells(values.astype("string"))
+    null_like, longest = _NULL_LIKE, _NULL_LIKE_LONGEST
+    cleaned = [None if len(t := v.strip()) <= longest and t.lower() in null_like else t
+               for v in raw]
+    # str.strip returns the same object when there is nothing to strip: usually no cell
+    # changed and the distinct raw cells are the distinct cleaned cells
+    if all(c is v for c, v in zip(cleaned, raw, strict=True)):
+        return codes, raw
+    remap, cells = factorize_cells(pd.Series(cleaned, dtype=object))
+    return np.append(remap, -1)[codes], cells
+
+
+def pair_codes(first: np.ndarray, second: np.ndarray, width: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (first, second) code pairs: (pair code per row, first and second code per pair).
+
+    ``first`` may hold -1 (<NA>): those rows get pair code -1. ``second`` holds codes
+    in ``0..width-1``. One int64 factorize instead of hashing concatenated strings.
+    """
+    present = first >= 0
+    keys = first[present] * width + second[present]
+    codes, uniques = pd.factorize(keys)
+    out = np.full(len(first), -1, dtype=np.int64)
+    out[present] = codes
+    return out, uniques // width, uniques % width
+
+
+def factorize_cells(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, cells): int64 codes (-1 for <NA>) into an object array of the distinct cells.
+
+    The building block of "once per distinct value": hash the column once in C, work on
+    the distinct cells in Python, and broadcast results back with ``array[codes]``.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if isinstance(uniques, np.ndarray):
+        cells = uniques.astype(object, copy=False)
+    else:
+        cells = np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+    return codes.astype(np.int64, copy=False), cells
+
+
 _NULL_LIKE = frozenset(["", "null", "none", "nan", "nat", "n/a", "na", "-", "--", "—", "?"])
+_NULL_LIKE_LONGEST = max(map(len, _NULL_LIKE))
 
 
 def clean_strings(values: pd.Series) -> pd.Series:
@@ -101,9 +159,10 @@ def clean_strings(values: pd.Series) -> pd.Series:
     # (strip, lower, isin, mask) each cost a full column pass with NA handling
     na = pd.NA
     null_like = _NULL_LIKE
+    longest = _NULL_LIKE_LONGEST  # lower() never shortens a string: longer cells are values
     cells = s.to_numpy(dtype=object, na_value=None)
     cleaned = [
-        na if v is None or (t := v.strip()).lower() in null_like else t
+        na if v is None or (len(t := v.strip()) <= longest and t.lower() in null_like) else t
         for v in cells
     ]
     return pd.Series(pd.array(cleaned, dtype=s.dtype), index=s.index, name=s.name)
