@@ -110,3 +110,9 @@ def test_column_wise_path_equals_normalize_one():
         assert all((pd.isna(a) and pd.isna(b)) or a == b
                    for a, b in zip(row, expected, strict=True)), (value, row, expected)
 
+
+def test_wrapper_then_whitespace_is_cleaned_to_a_fixpoint() -> None:
+    """Found by hypothesis: "0\\r>" cleaned to "0\\r", which cleaned again to "0"."""
+    first = normalize_emails(pd.Series(["0\r>", "<ana@x.es>\t"]))["email_norm"].tolist()
+    assert first == ["0", "ana@x.es"]
+    assert normalize_emails(pd.Series(first))["email_norm"].tolist() == first

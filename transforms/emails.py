@@ -66,6 +66,16 @@ _WRAPPERS = re.compile(r"^(?:mailto:)?[<\"'(\[]*|[>\"')\].,;:]*$", re.IGNORECASE
 _PLAIN = re.compile(r"[A-Za-z0-9_%+=-][A-Za-z0-9._%+=-]*@[A-Za-z0-9.-]*[A-Za-z0-9]")
 
 
+def _unwrap(text: str) -> str:
+    """Wrappers and whitespace off both ends until none is left ("0\r>" -> "0"), so that
+    cleaning a cleaned value changes nothing."""
+    while True:
+        out = _WRAPPERS.sub("", text).strip()
+        if out == text:
+            return out
+        text = out
+
+
 def _clean_candidate(text: str) -> tuple[str, str | None]:
     """Strip wrappers, pick the first of several addresses, drop inner whitespace."""
     if _PLAIN.fullmatch(text) is not None:
@@ -76,7 +86,7 @@ def _clean_candidate(text: str) -> tuple[str, str | None]:
     angle = _ANGLE.search(text)
     if angle is not None:  # "Juan Pérez <juan@x.es>"
         text = angle.group(1).strip()
-    stripped = _WRAPPERS.sub("", text)
+    stripped = _unwrap(text)
     parts = [p for p in _SPLIT_MULTI.split(stripped) if p]
     if len(parts) > 1:
         with_at = [p for p in parts if "@" in p]
