@@ -69,11 +69,12 @@ def test_never_raises_and_idempotent(text, fmt):
 
 
 def _by_source_reference(values, formats, min_year, today):
-    """The original per-format split: ``parse_dates`` on each group's rows."""
+    """The per-format split: ``parse_dates`` on each group's rows (no format: None)."""
     parts = []
-    fmt = formats.astype(object).where(formats.notna(), None)
-    for key, idx in fmt.groupby(fmt.fillna("\x00"), sort=False).groups.items():
-        parts.append(parse_dates(values.loc[idx], None if key == "\x00" else key, min_year, today))
+    for key in formats.dropna().unique():
+        parts.append(parse_dates(values[formats == key], key, min_year, today))
+    if formats.isna().any():
+        parts.append(parse_dates(values[formats.isna()], None, min_year, today))
     return pd.concat(parts).reindex(values.index)
 
 
@@ -86,3 +87,12 @@ def test_by_source_parses_each_distinct_pair_like_the_groups():
     got = parse_dates_by_source(values, formats, 1900, date(2024, 6, 1))
     pd.testing.assert_frame_equal(got, _by_source_reference(values, formats, 1900, date(2024, 6, 1)))
 
+
+def test_a_source_without_a_declared_format_reads_iso_dates_as_valid() -> None:
+    """Regression: rows with no declared format were parsed with the format ""."""
+    from transforms.dates import parse_dates_by_source
+
+    out = parse_dates_by_source(pd.Series(["1980-03-05", "1980-03-05"]),
+                                pd.Series([None, "%d/%m/%Y"]), 1900, date(2024, 1, 1))
+    assert out["date_of_birth_status"].tolist() == ["valid", "fixed"]
+    assert out["date_of_birth_reason"].tolist()[1] == "iso_fallback"

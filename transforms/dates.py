@@ -157,11 +157,7 @@ def parse_dates_by_source(
     value_codes, cells = clean_codes(values)
     fmt = formats.astype(object).where(formats.notna(), None)
     format_codes, declared = factorize_cells(pd.Series(fmt, index=values.index))
-    # the group keys the per-format split has always used (code -1: no declared format);
-    # note pandas 2.x fills None with "" here, not "\x00", so rows without a format are
-    # read with format "" -- kept as is so outputs do not change
-    keys = pd.Series([*declared, None], dtype=object).fillna("\x00")
-    declared = [None if key == "\x00" else key for key in keys]
+    declared = [*declared, None]  # code -1 (no declared format) -> the last entry
     pairs, value_of, format_of = pair_codes(value_codes, format_codes % len(declared),
                                             len(declared))
     per_pair = []
