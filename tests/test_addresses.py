@@ -77,6 +77,9 @@ STREET_GROUPS = [
     ["10 Downing St", "10 Downing Street"],
     ["221B Baker St.", "221 b Baker Street"],
     ["1600 Pennsylvania Ave NW", "1600 Pennsylvania Avenue NW"],
+    ["RBLA. DE CATALUNYA N.9", "Rambla de Catalunya 9"],
+    ["ПР МИРА Д10 КВ24", "проспект Мира, д. 10, кв. 24"],  # markers glued to numbers
+    ["ul Pobedy d5 kv244", "улица Победы, д. 5, кв. 244"],
 ]
 
 

@@ -27,6 +27,7 @@ from transforms.reference.streets import (
     CITY_ALIASES,
     CITY_PREFIX_TOKENS,
     CYRILLIC_TO_LATIN,
+    GLUED_MARKERS,
     MX_STATES,
     STREET_TOKENS,
     US_STATES,
@@ -264,6 +265,22 @@ def street_key_of(text: str) -> str:
     return _street_key(fold_one(text))
 
 
+_GLUED = re.compile(r"([^\W\d_]+)(\d\w*)")
+
+
+def _unglue(tokens: list[str]) -> list[str]:
+    """"д10" -> "10"; "kv24" -> "apt", "24": a marker glued to its number."""
+    out = []
+    for tok in tokens:
+        m = _GLUED.fullmatch(tok) if tok[-1:].isdigit() else None
+        marker = GLUED_MARKERS.get(m.group(1)) if m is not None else None
+        if marker is None:
+            out.append(tok)
+        else:
+            out.extend([marker, m.group(2)] if marker else [m.group(2)])
+    return out
+
+
 def _street_key(s: str) -> str:
     """``street_key_of`` from the already folded text."""
     s = _ORDINAL.sub(" ", s)
@@ -274,7 +291,7 @@ def _street_key(s: str) -> str:
         s = _HYPHEN_ABBR.sub(lambda m: " " + STREET_TOKENS.get(m.group(1), m.group(1)) + " ", s)
     s = _NON_WORD.sub(" ", s).replace("/", " ").replace("-", " ").replace("_", " ")
     tokens = []
-    for tok in s.split():
+    for tok in _unglue(s.split()):
         canon = STREET_TOKENS.get(tok)
         if canon is None:
             canon = translit(tok)

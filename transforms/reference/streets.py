@@ -33,6 +33,7 @@ STREET_TOKENS: dict[str, str] = {
     "po": "paseo", "ps": "paseo", "pso": "paseo", "paseo": "paseo", "pg": "paseo",
     "blvd": "blvd", "bvd": "blvd", "boulevard": "blvd", "bulevar": "blvd", "bulevard": "blvd",
     "blv": "blvd", "бульвар": "blvd", "б-р": "blvd", "бул": "blvd",
+    "rbla": "rambla", "rambla": "rambla", "rb": "rambla",
     # roads
     "ctra": "ctra", "crta": "ctra", "carretera": "ctra", "cra": "ctra",
     "rd": "road", "road": "road", "ш": "shosse", "шоссе": "shosse",
@@ -72,6 +73,14 @@ STREET_TOKENS: dict[str, str] = {
     "mz": "mz", "manzana": "mz", "lt": "lt", "lote": "lt",
     # filler words
     "de": "", "del": "", "la": "", "las": "", "los": "", "el": "", "the": "",
+}
+
+# Markers exports glue to their number ("Д10", "КВ24", "n.9" -> "n9") -> canonical token
+# ("" drops it, as a house-number marker): split off before the token lookup.
+GLUED_MARKERS: dict[str, str] = {
+    "d": "", "д": "", "dom": "", "дом": "", "n": "", "no": "", "nº": "", "num": "",
+    "nro": "", "kv": "apt", "кв": "apt", "apt": "apt", "apto": "apt", "k": "k", "к": "k",
+    "korp": "k", "корп": "k",
 }
 
 # City prefixes that are not part of the name: "г. Москва", "Ciudad de ..." is kept.
