@@ -302,15 +302,23 @@ def _street_key(s: str) -> str:
     return _NUM_LETTER.sub(r"\1\2", key)
 
 
+def _usable_text(value: object) -> tuple[str, tuple | None]:
+    """(folded plain text, None) for a street or city worth keying, else ("", the row of a
+    missing or placeholder value: display, key, status, reason)."""
+    if not isinstance(value, str):
+        return "", (pd.NA, pd.NA, "missing", pd.NA)
+    plain, folded = fold_both(value)
+    if folded in ADDRESS_PLACEHOLDERS or not _LETTER.search(value):
+        return "", (_display(value), pd.NA, "invalid", "placeholder")
+    return plain, None
+
+
 def _street_distinct(distinct: pd.Series) -> pd.DataFrame:
     rows = []
     for value in distinct:
-        if not isinstance(value, str):
-            rows.append((pd.NA, pd.NA, "missing", pd.NA))
-            continue
-        plain, folded = fold_both(value)
-        if folded in ADDRESS_PLACEHOLDERS or not _LETTER.search(value):
-            rows.append((_display(value), pd.NA, "invalid", "placeholder"))
+        plain, unusable = _usable_text(value)
+        if unusable is not None:
+            rows.append(unusable)
             continue
         key = _street_key(plain)
         if not key:  # only type words / number markers ("C/", "nº")
@@ -364,12 +372,9 @@ def _city_key(s: str) -> str:
 def _city_distinct(distinct: pd.Series) -> pd.DataFrame:
     rows = []
     for value in distinct:
-        if not isinstance(value, str):
-            rows.append((pd.NA, pd.NA, "missing", pd.NA))
-            continue
-        plain, folded = fold_both(value)
-        if folded in ADDRESS_PLACEHOLDERS or not _LETTER.search(value):
-            rows.append((_display(value), pd.NA, "invalid", "placeholder"))
+        plain, unusable = _usable_text(value)
+        if unusable is not None:
+            rows.append(unusable)
             continue
         display = _display(_CITY_PREFIX.sub("", value.strip()) if value[:1].islower() else value)
         key = _city_key(plain)
