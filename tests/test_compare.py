@@ -146,3 +146,19 @@ def test_shared_value_counts_people_not_spellings() -> None:
     )
     assert _levels(rec, comp, [(0, 1), (2, 3), (4, 5), (6, 7)]) == [
         "exact", "shared", "shared", "exact"]
+
+
+def test_second_surname_differs_level() -> None:
+    """"Hernández Escobar" / "Hernández Pérez" is a parent and child, not "one surname
+    equal"; a typo in the second surname or a missing one still is."""
+    comp = Comparison(name="family", columns=["family_key", "family_1_key", "family_2_key"],
+                      levels=[Level(name="exact", kind="exact"),
+                              Level(name="other_second", kind="second_surname_differs",
+                                    threshold=0.8),
+                              Level(name="one", kind="either_surname_equal")])
+    rec = _rec(family_key=["hernandez escobar", "hernandez perez", "hernandez",
+                           "hernandez escovar", "lopez perez"],
+               family_1_key=["hernandez", "hernandez", "hernandez", "hernandez", "lopez"],
+               family_2_key=["escobar", "perez", None, "escovar", "perez"])
+    assert _levels(rec, comp, [(0, 1), (0, 2), (0, 3), (1, 4)]) == [
+        "other_second", "one", "one", "one"]

@@ -38,6 +38,7 @@ _DEFAULT_LEVEL_COLUMNS = {
     "nickname_equivalent": ["given_key"],
     "cross_language_equivalent": ["given_key"],
     "given_tokens_compatible": ["given_key"],
+    "second_surname_differs": ["family_1_key", "family_2_key"],
     "either_surname_equal": ["family_1_key", "family_2_key"],
 }
 _TF_KINDS = {"exact", "exact_shared"}
@@ -302,7 +303,7 @@ _RECOUNT_MAX_NAMES = 6  # more distinct given names than this on one value: shar
 
 
 def kind_needs_two(level: Level) -> bool:
-    return level.kind == "swapped"
+    return level.kind in ("swapped", "second_surname_differs")
 
 
 def _level_holds(
@@ -343,6 +344,24 @@ def _level_holds(
             return _any_equal(codes, lft, rgt)[0], None
         codes, _ = cache.joint((cols[0],))
         return _share_group(groups, codes[0][lft], codes[0][rgt]), None
+    if kind == "second_surname_differs":
+        # Spanish surnames are fixed for life: same first surname, clearly different second
+        # one is a parent and child ("Hernández Escobar" / "Hernández Pérez"), or cousins.
+        first, _ = cache.joint((cols[0],))
+        second, uniques = cache.joint((cols[1],))
+        same_first = (first[0][lft] >= 0) & (first[0][lft] == first[0][rgt])
+        both_second = (second[0][lft] >= 0) & (second[0][rgt] >= 0)
+        limit = float(level.threshold) if level.threshold is not None else 0.8
+
+        def differ(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
+            sim = process.cpdist(qa, qb, scorer=JaroWinkler.similarity, workers=-1)
+            return sim < limit
+
+        hold = same_first & both_second
+        if hold.any():
+            idx = np.flatnonzero(hold)
+            hold[idx] = _value_pair_test(second[0], uniques, lft[idx], rgt[idx], differ)
+        return hold, None
     if kind == "given_tokens_compatible":
         if _names is None:
             return None

@@ -27,6 +27,7 @@ LevelKind = Literal[
     "nickname_equivalent",
     "cross_language_equivalent",
     "given_tokens_compatible",
+    "second_surname_differs",
     "either_surname_equal",
     "swapped",
     "dob_swapped",
