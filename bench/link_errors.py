@@ -123,6 +123,13 @@ def main() -> None:
     share = kinds.value_counts(normalize=True).head(6)
     print("  what they share besides names: "
           + ", ".join(f"{k} {v:.1%}" for k, v in share.items()))
+    # Why name-only links cannot be precise: even a full name seen on exactly two records
+    # belongs to two different people this often.
+    named = rec.dropna(subset=["given_canon", "family_key"])
+    size = named.groupby(["given_canon", "family_key"])["entity_id"].transform("size")
+    two = named[size == 2].groupby(["given_canon", "family_key"])["entity_id"].nunique()
+    print(f"  full names (given + surnames) on exactly two records: {len(two)}; "
+          f"two different people in {(two > 1).mean():.1%} of them")
     scored = links.set_index(["left_record_id", "right_record_id"])
     pick = missed.iloc[rng.permutation(len(missed))[: args.examples]]
     for _, p in pick.iterrows():
