@@ -345,12 +345,17 @@ def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
     rule on the email cannot tell how often matches agree on the email). Returns, per
     comparison, where its m came from: "rules:<n pairs>" or "em".
     """
+    rules = settings.m_rules or settings.prior_rules
+    # one mask per rule, shared by every comparison that may use it
+    hits = [deterministic_pair_mask(records, pairs[0], pairs[1], [r]) for r in rules]
     sources = []
     for i, comp in enumerate(comparisons):
         cols = set(comp.columns) | {c for lv in comp.levels for c in (lv.columns or [])}
-        rules = [r for r in (settings.m_rules or settings.prior_rules) if not set(r) & cols]
-        got = levels[deterministic_pair_mask(records, pairs[0], pairs[1], rules), i] \
-            if rules else levels[:0, i]
+        usable = np.zeros(levels.shape[0], dtype=bool)
+        for rule, hit in zip(rules, hits, strict=True):
+            if not set(rule) & cols:
+                usable |= hit
+        got = levels[usable, i]
         got = got[got >= 0]
         if got.size < settings.em_min_rule_pairs:
             sources.append("em")
