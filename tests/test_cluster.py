@@ -149,6 +149,36 @@ def test_long_personal_ids_two_typos_apart_outweigh_a_birth_date_conflict() -> N
     rec["tax_id_type"] = "other"
     res = cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0)]), SETTINGS)
     assert _groups(res) == [{0, 1, 2}]
-    rec["tax_id_norm"] = ["123456", "123465", "123645"]  # 6 characters: one typo only
-    assert len(_groups(cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0)]),
-                                     SETTINGS))) == 2
+    # 6 characters: one typo only. Records 0 and 2 are two typos apart and born on
+    # different days, with nothing in between to vouch for them.
+    rec["tax_id_norm"] = ["123456", "123465", "123645"]
+    assert _groups(cluster_pairs(rec, _pairs([(0, 2, 30.0)]), SETTINGS)) == [{0}, {1}, {2}]
+    rec["tax_id_norm"] = ["1762210", "1762120", "1762102"]
+    assert _groups(cluster_pairs(rec, _pairs([(0, 2, 30.0)]), SETTINGS)) == [{0, 2}, {1}]
+
+
+def test_a_value_the_group_already_accepted_is_no_conflict() -> None:
+    # One person, FEBRL-style: records 0 and 1 share a tax id, so their two birth dates
+    # are accepted as this person's; record 2 (no tax id) has the second date and links
+    # strongly to record 1 only. Its conflict with record 0 is explained by the group.
+    rec = _records(["ann", "ann", "ann"], dob=["1937-11-21", "1962-09-15", "1962-09-15"])
+    rec["tax_id_norm"] = ["3101161", "3101161", None]
+    rec["tax_id_type"] = "other"
+    res = cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0)]), SETTINGS)
+    assert _groups(res) == [{0, 1, 2}]
+    # Without the shared id nothing vouches for the two dates: 0 stays apart.
+    rec["tax_id_norm"] = [None, None, None]
+    res = cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 20.0), (0, 2, 25.0)]), SETTINGS)
+    assert _groups(res) == [{0}, {1, 2}]
+    assert res.report["merges_blocked"]["date_of_birth"] >= 1
+
+
+def test_a_given_name_accepted_through_birth_date_and_surname_is_no_conflict() -> None:
+    # "Holi Gren" and "Mathew Gren", same birth date: one person whose given name was
+    # replaced. A third "Mathew Gren" record without a birth date joins them; a "Peter
+    # Gren" without one does not (his name is in neither group).
+    rec = _records(["holi", "mathew", "mathew", "peter"],
+                   dob=["1941-01-14", "1941-01-14", None, None])
+    rec["family_key"] = "gren"
+    pairs = _pairs([(0, 1, 30.0), (1, 2, 20.0), (0, 2, 19.0), (1, 3, 18.0)])
+    assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1, 2}, {3}]

@@ -19,6 +19,9 @@ or a mailbox into clusters of hundreds. Here:
    two groups of 2+ records, if at least ``min_bridge_support`` auto edges join them (a
    single weak bridge is cut). This is the only per-edge Python loop and it only visits
    edges of hard components, each check being a small vectorized cartesian test.
+   A conflict between two groups is waived when a group has already accepted the other
+   side's value: a group that holds two birth dates of one person (merged through a
+   shared personal id, say) does not conflict with a third record on either date.
 
 Cluster ids are the smallest record_id in the cluster, so they are deterministic.
 """
@@ -159,23 +162,27 @@ class _Attrs:
             out[idx] = process.cpdist(fa[idx], fb[idx], scorer=JaroWinkler.similarity) >= 0.9
         return out
 
-    def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Reason code per pair: 0 none, 1 tax id, 2 date of birth, 3 given name."""
+    def conflict_mask(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Bit mask of the constraints each pair violates: TAX_ID, DATE_OF_BIRTH, GIVEN_NAME.
+
+        Every constraint is tested (not only the first that fails), so that a group that
+        has already accepted one of the values can waive that constraint alone.
+        """
         out = np.zeros(a.size, dtype=np.int8)
         tx = (self.tax[a] >= 0) & (self.tax[b] >= 0) & (self.tax[a] != self.tax[b])
-        out[tx] = 1
+        out[tx] |= TAX_ID
         da, db = self.dob_days[a], self.dob_days[b]
         same_person_id = self.shares_personal_id(a, b)
-        cand = (out == 0) & (da >= 0) & (db >= 0) & (da != db) & ~same_person_id
+        cand = (da >= 0) & (db >= 0) & (da != db) & ~same_person_id
         cand &= self.dob_swap[a] != self.dob_ymd[b]
         if cand.any():
             idx = np.flatnonzero(cand)
             dist = process.cpdist(
                 self.dob_str[a[idx]], self.dob_str[b[idx]], scorer=DamerauLevenshtein.distance
             )
-            out[idx[dist > 1]] = 2
+            out[idx[dist > 1]] |= DATE_OF_BIRTH
         ga, gb = self.given[a], self.given[b]
-        cand = (out == 0) & (ga >= 0) & (gb >= 0) & (ga != gb)
+        cand = (ga >= 0) & (gb >= 0) & (ga != gb)
         cand &= ~same_person_id & ~self.same_birth_and_family(a, b)
         if cand.any():
             idx = np.flatnonzero(cand)
@@ -191,8 +198,53 @@ class _Attrs:
             differ = (sim < self.min_sim) & (sw < self.min_sim)
             if differ.any():  # "Pilar" / "María Pilar", "Pepe" / "José Antonio"
                 differ[differ] = ~given_tokens_compatible(ka[differ], kb[differ])
-            out[idx[differ]] = 3
+            out[idx[differ]] |= GIVEN_NAME
         return out
+
+    def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Reason code per pair: 0 none, 1 tax id, 2 date of birth, 3 given name (the first
+        constraint violated, in that order)."""
+        return _first_reason(self.conflict_mask(a, b))
+
+    def values(self, records: list[int]) -> tuple[set[int], set[int], set[int]]:
+        """The group's accepted tax ids, birth dates and given names (coded; -1 = none)."""
+        idx = np.asarray(records)
+        return (set(self.tax[idx].tolist()), set(self.dob_days[idx].tolist()),
+                set(self.given[idx].tolist()))
+
+    def unexplained(self, mask: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    values_x: tuple[set[int], ...], values_y: tuple[set[int], ...]) -> np.ndarray:
+        """Drop from ``mask`` (pairs x of group X, y of group Y) each constraint the groups
+        already explain: y's value is one group X has accepted, or x's one of group Y's.
+
+        A group holding records with two birth dates or two given names has accepted them
+        as one person's (through a shared personal id, or the same birth date and surname):
+        FEBRL's value swaps, a first name replaced by a middle name. A record carrying one
+        of those values conflicts with the other only on the face of it. Cannot-link
+        decisions are never waived.
+        """
+        out = mask.copy()
+        for bit, arr, k in ((TAX_ID, self.tax, 0), (DATE_OF_BIRTH, self.dob_days, 1),
+                            (GIVEN_NAME, self.given, 2)):
+            hit = (out & bit) != 0
+            if not hit.any():
+                continue
+            vy, vx = arr[y[hit]], arr[x[hit]]
+            ok = ((vy >= 0) & np.isin(vy, list(values_x[k]))) | \
+                 ((vx >= 0) & np.isin(vx, list(values_y[k])))
+            out[np.flatnonzero(hit)[ok]] &= ~bit
+        return out
+
+
+TAX_ID, DATE_OF_BIRTH, GIVEN_NAME, CANNOT_LINK = 1, 2, 4, 8
+
+
+def _first_reason(mask: np.ndarray) -> np.ndarray:
+    """Reason code of a conflict mask: 1 tax id, 2 date of birth, 3 given name, 4 steward."""
+    out = np.zeros(mask.size, dtype=np.int8)
+    for code, bit in ((4, CANNOT_LINK), (3, GIVEN_NAME), (2, DATE_OF_BIRTH), (1, TAX_ID)):
+        out[(mask & bit) != 0] = code
+    return out
 
 
 def _lengths(values: np.ndarray) -> np.ndarray:
@@ -304,14 +356,15 @@ def cluster_pairs(
         # vectorized batch; the union-find loop below then only does set look-ups.
         small = hard_rec & (size[comp] <= _PRECOMPUTE_MAX)
         sa, sb, _, _ = within_block_pairs(np.flatnonzero(small), comp[small], None)
-        why_all = attrs.conflict(sa, sb)
+        why_all = attrs.conflict_mask(sa, sb)
         codes_all = _pair_codes(sa, sb, n)
         if cl_codes.size:
-            why_all[(why_all == 0) & _in_sorted(codes_all, cl_codes)] = 4
+            why_all[_in_sorted(codes_all, cl_codes)] |= CANNOT_LINK
         bad = why_all > 0
         conflicts = dict(zip(codes_all[bad].tolist(), why_all[bad].tolist(), strict=True))
         uf = {int(x): int(x) for x in hard_nodes}
         members: dict[int, list[int]] = {int(x): [int(x)] for x in hard_nodes}
+        accepted = {int(x): attrs.values([int(x)]) for x in hard_nodes}
         is_small = dict(zip(hard_nodes.tolist(), small[hard_nodes].tolist(), strict=True))
 
         def find(x: int) -> int:
@@ -322,31 +375,38 @@ def cluster_pairs(
                 uf[x], x = root, uf[x]
             return root
 
-        def first_conflict(ma: list[int], mb: list[int], small_comp: bool) -> int:
+        def first_conflict(ra: int, rb: int, small_comp: bool) -> int:
+            """Reason code of the first constraint that keeps groups ra and rb apart."""
+            ma, mb = members[ra], members[rb]
             if small_comp:
-                for x in ma:
-                    for y in mb:
-                        r = conflicts.get(x * n + y if x < y else y * n + x)
-                        if r:
-                            return r
-                return 0
-            ca = np.repeat(np.asarray(ma), len(mb))
-            cb = np.tile(np.asarray(mb), len(ma))
-            why = attrs.conflict(ca, cb)
-            if cl_codes.size:
-                why[(why == 0) & _in_sorted(_pair_codes(ca, cb, n), cl_codes)] = 4
+                found = [(x, y, r) for x in ma for y in mb
+                         if (r := conflicts.get(x * n + y if x < y else y * n + x))]
+                if not found:
+                    return 0
+                ca, cb, mask = (np.array(v) for v in zip(*found, strict=True))
+                mask = mask.astype(np.int8)
+            else:
+                ca = np.repeat(np.asarray(ma), len(mb))
+                cb = np.tile(np.asarray(mb), len(ma))
+                mask = attrs.conflict_mask(ca, cb)
+                if cl_codes.size:
+                    mask[_in_sorted(_pair_codes(ca, cb, n), cl_codes)] |= CANNOT_LINK
+                if not mask.any():
+                    return 0
+            mask = attrs.unexplained(mask, ca, cb, accepted[ra], accepted[rb])
+            why = _first_reason(mask)
             return int(why[why > 0][0]) if why.any() else 0
 
         for a, b, w in zip(ha.tolist(), hb.tolist(), hw.tolist(), strict=True):
             ra, rb = find(a), find(b)
             if ra == rb:
                 continue
-            ma, mb = members[ra], members[rb]
             if w != np.inf:
-                why = first_conflict(ma, mb, is_small[a])
+                why = first_conflict(ra, rb, is_small[a])
                 if why:
                     blocked[_REASONS[why]] += 1
                     continue
+                ma, mb = members[ra], members[rb]
                 if len(ma) + len(mb) > settings.max_cluster_size:
                     size_capped += 1
                     continue
@@ -357,11 +417,12 @@ def cluster_pairs(
                     if support < settings.min_bridge_support:
                         bridges_cut += 1
                         continue
-            if len(ma) < len(mb):
-                ra, rb, ma, mb = rb, ra, mb, ma
+            if len(members[ra]) < len(members[rb]):
+                ra, rb = rb, ra
             uf[rb] = ra
-            ma.extend(mb)
-            del members[rb]
+            members[ra].extend(members.pop(rb))
+            va, vb = accepted[ra], accepted.pop(rb)
+            accepted[ra] = (va[0] | vb[0], va[1] | vb[1], va[2] | vb[2])
         roots = np.array([find(int(x)) for x in hard_nodes], dtype=np.int64)
         parent[hard_nodes] = comp.max() + 1 + roots  # fresh labels, disjoint from comp ids
 
