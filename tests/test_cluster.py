@@ -182,3 +182,33 @@ def test_a_given_name_accepted_through_birth_date_and_surname_is_no_conflict() -
     rec["family_key"] = "gren"
     pairs = _pairs([(0, 1, 30.0), (1, 2, 20.0), (0, 2, 19.0), (1, 3, 18.0)])
     assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1, 2}, {3}]
+
+
+def test_a_member_that_vouches_for_a_record_waives_its_conflicts_with_the_group() -> None:
+    # Mathew Gren twice (one without a birth date); "Holi Gren" born the same day as the
+    # first is the same person with a replaced given name, so its name clash with the
+    # record that has no birth date is explained by the group.
+    rec = _records(["holi", "mathew", "mathew"], dob=["1941-01-14", "1941-01-14", None])
+    rec["family_key"] = "gren"
+    pairs = _pairs([(1, 2, 30.0), (0, 2, 25.0), (0, 1, 20.0)])
+    assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1, 2}]
+    # A typo of one of the two names the group has accepted is explained too.
+    rec = _records(["holi", "mathew", "mathw"], dob=["1941-01-14", "1941-01-14", None])
+    rec["family_key"] = "gren"
+    assert _groups(cluster_pairs(rec, _pairs([(0, 1, 30.0), (1, 2, 25.0)]), SETTINGS)) == [
+        {0, 1, 2}]
+    # Without the same birth date nothing vouches for "Holi": the clash stands.
+    rec = _records(["holi", "mathew", "mathew"], dob=["1941-01-14", "1950-01-14", None])
+    rec["family_key"] = "gren"
+    pairs = _pairs([(1, 2, 30.0), (0, 2, 25.0), (0, 1, 20.0)])
+    assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0}, {1, 2}]
+
+
+def test_compatible_compound_names_accept_no_conflict_for_a_third_name() -> None:
+    # Mother "María Pilar" and "Pilar" are one person without any conflict between them;
+    # the daughter "María" (no birth date) matches the first and clashes with the second:
+    # nothing in the group explains that clash.
+    rec = _records(["maria pilar", "pilar", "maria"], dob=["1960-03-02", None, None])
+    rec["family_key"] = "lopez"
+    pairs = _pairs([(0, 1, 30.0), (0, 2, 25.0), (1, 2, 20.0)])
+    assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1}, {2}]

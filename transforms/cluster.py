@@ -19,9 +19,10 @@ or a mailbox into clusters of hundreds. Here:
    two groups of 2+ records, if at least ``min_bridge_support`` auto edges join them (a
    single weak bridge is cut). This is the only per-edge Python loop and it only visits
    edges of hard components, each check being a small vectorized cartesian test.
-   A conflict between two groups is waived when a group has already accepted the other
-   side's value: a group that holds two birth dates of one person (merged through a
-   shared personal id, say) does not conflict with a third record on either date.
+   A conflict between two groups is waived when the groups already explain it: a member
+   vouches for the newcomer (same personal id; same birth date and surname for a given
+   name), or the group has accepted the two values as one person's (two birth dates of
+   a person merged through a shared tax id) and the newcomer carries the other one.
 
 Cluster ids are the smallest record_id in the cluster, so they are deterministic.
 """
@@ -162,28 +163,28 @@ class _Attrs:
             out[idx] = process.cpdist(fa[idx], fb[idx], scorer=JaroWinkler.similarity) >= 0.9
         return out
 
-    def conflict_mask(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Bit mask of the constraints each pair violates: TAX_ID, DATE_OF_BIRTH, GIVEN_NAME.
+    def conflict_masks(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bit masks (TAX_ID, DATE_OF_BIRTH, GIVEN_NAME) of each pair: the values that
+        differ (``raw``), and the constraints violated once the exemptions are applied
+        (a shared personal id exempts birth date and given name, the same birth date and
+        surname exempt the given name).
 
-        Every constraint is tested (not only the first that fails), so that a group that
-        has already accepted one of the values can waive that constraint alone.
+        Every constraint is tested, not only the first that fails, so that a group can
+        waive one constraint alone (``Attrs.explained``).
         """
-        out = np.zeros(a.size, dtype=np.int8)
+        raw = np.zeros(a.size, dtype=np.int8)
         tx = (self.tax[a] >= 0) & (self.tax[b] >= 0) & (self.tax[a] != self.tax[b])
-        out[tx] |= TAX_ID
+        raw[tx] |= TAX_ID
         da, db = self.dob_days[a], self.dob_days[b]
-        same_person_id = self.shares_personal_id(a, b)
-        cand = (da >= 0) & (db >= 0) & (da != db) & ~same_person_id
-        cand &= self.dob_swap[a] != self.dob_ymd[b]
+        cand = (da >= 0) & (db >= 0) & (da != db) & (self.dob_swap[a] != self.dob_ymd[b])
         if cand.any():
             idx = np.flatnonzero(cand)
             dist = process.cpdist(
                 self.dob_str[a[idx]], self.dob_str[b[idx]], scorer=DamerauLevenshtein.distance
             )
-            out[idx[dist > 1]] |= DATE_OF_BIRTH
+            raw[idx[dist > 1]] |= DATE_OF_BIRTH
         ga, gb = self.given[a], self.given[b]
         cand = (ga >= 0) & (gb >= 0) & (ga != gb)
-        cand &= ~same_person_id & ~self.same_birth_and_family(a, b)
         if cand.any():
             idx = np.flatnonzero(cand)
             ka, kb = self.given_key[a[idx]], self.given_key[b[idx]]
@@ -198,42 +199,69 @@ class _Attrs:
             differ = (sim < self.min_sim) & (sw < self.min_sim)
             if differ.any():  # "Pilar" / "María Pilar", "Pepe" / "José Antonio"
                 differ[differ] = ~given_tokens_compatible(ka[differ], kb[differ])
-            out[idx[differ]] |= GIVEN_NAME
-        return out
+            raw[idx[differ]] |= GIVEN_NAME
+        out = raw.copy()
+        check = (raw & (DATE_OF_BIRTH | GIVEN_NAME)) != 0
+        if check.any():
+            idx = np.flatnonzero(check)
+            pid = self.shares_personal_id(a[idx], b[idx])
+            out[idx[pid]] &= ~(DATE_OF_BIRTH | GIVEN_NAME)
+            name = (out[idx] & GIVEN_NAME) != 0
+            if name.any():
+                sub = idx[name]
+                out[sub[self.same_birth_and_family(a[sub], b[sub])]] &= ~GIVEN_NAME
+        return raw, out
+
+    def conflict_mask(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The constraints each pair violates, as a bit mask (exemptions applied)."""
+        return self.conflict_masks(a, b)[1]
 
     def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Reason code per pair: 0 none, 1 tax id, 2 date of birth, 3 given name (the first
         constraint violated, in that order)."""
         return _first_reason(self.conflict_mask(a, b))
 
-    def values(self, records: list[int]) -> tuple[set[int], set[int], set[int]]:
-        """The group's accepted tax ids, birth dates and given names (coded; -1 = none)."""
-        idx = np.asarray(records)
-        return (set(self.tax[idx].tolist()), set(self.dob_days[idx].tolist()),
-                set(self.given[idx].tolist()))
+    def group_conflict(self, ma: list[int], mb: list[int]) -> int:
+        """Reason code of the first constraint that keeps groups ``ma`` and ``mb`` apart,
+        0 if none.
 
-    def unexplained(self, mask: np.ndarray, x: np.ndarray, y: np.ndarray,
-                    values_x: tuple[set[int], ...], values_y: tuple[set[int], ...]) -> np.ndarray:
-        """Drop from ``mask`` (pairs x of group X, y of group Y) each constraint the groups
-        already explain: y's value is one group X has accepted, or x's one of group Y's.
-
-        A group holding records with two birth dates or two given names has accepted them
-        as one person's (through a shared personal id, or the same birth date and surname):
-        FEBRL's value swaps, a first name replaced by a middle name. A record carrying one
-        of those values conflicts with the other only on the face of it. Cannot-link
-        decisions are never waived.
+        A conflict on constraint k between x of one group and y of the other is waived
+        when the groups already explain it: some z in x's group is compatible with y on k
+        and either
+        - z and y differ on k but are exempt (z vouches for y: the same personal id, or
+          the same birth date and surname for a given name), or
+        - z differs from x on k, a difference x's group has already accepted as one
+          person's (two birth dates of a person merged through a shared tax id; a given
+          name replaced by another, y's being a typo of z's);
+        or the same with the groups' roles swapped. Without such a z the conflict holds:
+        "Pilar" does not join {"María Pilar", "Pilar"} as "María" (those two names were
+        never a conflict), nor a junior his father's group through a record that has no
+        birth date. (Steward cannot-links are checked by the caller, never waived.)
         """
-        out = mask.copy()
-        for bit, arr, k in ((TAX_ID, self.tax, 0), (DATE_OF_BIRTH, self.dob_days, 1),
-                            (GIVEN_NAME, self.given, 2)):
-            hit = (out & bit) != 0
+        na, nb = len(ma), len(mb)
+        allm = np.asarray(ma + mb, dtype=np.int64)
+        ii, jj = np.meshgrid(np.arange(na + nb), np.arange(na + nb), indexing="ij")
+        raw, eff = self.conflict_masks(allm[ii.ravel()], allm[jj.ravel()])
+        raw = raw.reshape(na + nb, na + nb)
+        eff = eff.reshape(na + nb, na + nb)
+        cross = eff[:na, na:]
+        if not cross.any():
+            return 0
+        left = cross.copy()
+        for bit in (TAX_ID, DATE_OF_BIRTH, GIVEN_NAME):
+            hit = (cross & bit) != 0
             if not hit.any():
                 continue
-            vy, vx = arr[y[hit]], arr[x[hit]]
-            ok = ((vy >= 0) & np.isin(vy, list(values_x[k]))) | \
-                 ((vx >= 0) & np.isin(vx, list(values_y[k])))
-            out[np.flatnonzero(hit)[ok]] &= ~bit
-        return out
+            ok_e = (eff & bit) == 0
+            rb_ = (raw & bit) != 0
+            # z in A for y in B: ok_e[z, y] & (raw[z, y] | raw[z, x]), any z in A
+            za = ok_e[:na, na:][:, None, :] & (rb_[:na, na:][:, None, :] | rb_[:na, :na][:, :, None])
+            # w in B for x in A: ok_e[x, w] & (raw[x, w] | raw[w, y]), any w in B
+            wb = ok_e[:na, na:][:, :, None] & (rb_[:na, na:][:, :, None] | rb_[na:, na:][None, :, :])
+            explained = za.any(axis=0) | wb.any(axis=1)
+            left[hit & explained] &= ~bit
+        why = _first_reason(left.ravel())
+        return int(why[why > 0][0]) if why.any() else 0
 
 
 TAX_ID, DATE_OF_BIRTH, GIVEN_NAME, CANNOT_LINK = 1, 2, 4, 8
@@ -364,7 +392,6 @@ def cluster_pairs(
         conflicts = dict(zip(codes_all[bad].tolist(), why_all[bad].tolist(), strict=True))
         uf = {int(x): int(x) for x in hard_nodes}
         members: dict[int, list[int]] = {int(x): [int(x)] for x in hard_nodes}
-        accepted = {int(x): attrs.values([int(x)]) for x in hard_nodes}
         is_small = dict(zip(hard_nodes.tolist(), small[hard_nodes].tolist(), strict=True))
 
         def find(x: int) -> int:
@@ -379,23 +406,18 @@ def cluster_pairs(
             """Reason code of the first constraint that keeps groups ra and rb apart."""
             ma, mb = members[ra], members[rb]
             if small_comp:
-                found = [(x, y, r) for x in ma for y in mb
+                found = [r for x in ma for y in mb
                          if (r := conflicts.get(x * n + y if x < y else y * n + x))]
                 if not found:
                     return 0
-                ca, cb, mask = (np.array(v) for v in zip(*found, strict=True))
-                mask = mask.astype(np.int8)
-            else:
+                if any(r & CANNOT_LINK for r in found):
+                    return 4
+            elif cl_codes.size:
                 ca = np.repeat(np.asarray(ma), len(mb))
                 cb = np.tile(np.asarray(mb), len(ma))
-                mask = attrs.conflict_mask(ca, cb)
-                if cl_codes.size:
-                    mask[_in_sorted(_pair_codes(ca, cb, n), cl_codes)] |= CANNOT_LINK
-                if not mask.any():
-                    return 0
-            mask = attrs.unexplained(mask, ca, cb, accepted[ra], accepted[rb])
-            why = _first_reason(mask)
-            return int(why[why > 0][0]) if why.any() else 0
+                if _in_sorted(_pair_codes(ca, cb, n), cl_codes).any():
+                    return 4
+            return attrs.group_conflict(ma, mb)
 
         for a, b, w in zip(ha.tolist(), hb.tolist(), hw.tolist(), strict=True):
             ra, rb = find(a), find(b)
@@ -421,8 +443,6 @@ def cluster_pairs(
                 ra, rb = rb, ra
             uf[rb] = ra
             members[ra].extend(members.pop(rb))
-            va, vb = accepted[ra], accepted.pop(rb)
-            accepted[ra] = (va[0] | vb[0], va[1] | vb[1], va[2] | vb[2])
         roots = np.array([find(int(x)) for x in hard_nodes], dtype=np.int64)
         parent[hard_nodes] = comp.max() + 1 + roots  # fresh labels, disjoint from comp ids
 
