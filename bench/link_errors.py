@@ -130,6 +130,12 @@ def main() -> None:
     two = named[size == 2].groupby(["given_canon", "family_key"])["entity_id"].nunique()
     print(f"  full names (given + surnames) on exactly two records: {len(two)}; "
           f"two different people in {(two > 1).mean():.1%} of them")
+    n_surnames = two.index.get_level_values("family_key").str.count(" ") + 1
+    for k, label in ((1, "one surname"), (2, "two surnames")):
+        sel = two[n_surnames == k] if k == 1 else two[n_surnames >= 2]
+        if len(sel):
+            print(f"    {label}: {len(sel)} names, two different people in "
+                  f"{(sel > 1).mean():.1%}")
     scored = links.set_index(["left_record_id", "right_record_id"])
     pick = missed.iloc[rng.permutation(len(missed))[: args.examples]]
     for _, p in pick.iterrows():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+import transforms.cluster as cluster_module
 from crm_golden.config.matching import ClusterSettings
 from transforms.cluster import cluster_pairs
 
@@ -157,7 +159,16 @@ def test_long_personal_ids_two_typos_apart_outweigh_a_birth_date_conflict() -> N
     assert _groups(cluster_pairs(rec, _pairs([(0, 2, 30.0)]), SETTINGS)) == [{0, 2}, {1}]
 
 
-def test_a_value_the_group_already_accepted_is_no_conflict() -> None:
+@pytest.fixture(params=["precomputed", "on_the_fly"])
+def conflict_path(request, monkeypatch) -> str:
+    """Run a test through both ways the hard pass finds conflicts: precomputed for small
+    components, computed per merge for components above _PRECOMPUTE_MAX."""
+    if request.param == "on_the_fly":
+        monkeypatch.setattr(cluster_module, "_PRECOMPUTE_MAX", 0)
+    return request.param
+
+
+def test_a_value_the_group_already_accepted_is_no_conflict(conflict_path: str) -> None:
     # One person, FEBRL-style: records 0 and 1 share a tax id, so their two birth dates
     # are accepted as this person's; record 2 (no tax id) has the second date and links
     # strongly to record 1 only. Its conflict with record 0 is explained by the group.
@@ -173,7 +184,7 @@ def test_a_value_the_group_already_accepted_is_no_conflict() -> None:
     assert res.report["merges_blocked"]["date_of_birth"] >= 1
 
 
-def test_a_given_name_accepted_through_birth_date_and_surname_is_no_conflict() -> None:
+def test_a_given_name_accepted_through_birth_date_and_surname_is_no_conflict(conflict_path: str) -> None:
     # "Holi Gren" and "Mathew Gren", same birth date: one person whose given name was
     # replaced. A third "Mathew Gren" record without a birth date joins them; a "Peter
     # Gren" without one does not (his name is in neither group).
@@ -184,7 +195,7 @@ def test_a_given_name_accepted_through_birth_date_and_surname_is_no_conflict() -
     assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1, 2}, {3}]
 
 
-def test_a_member_that_vouches_for_a_record_waives_its_conflicts_with_the_group() -> None:
+def test_a_member_that_vouches_for_a_record_waives_its_conflicts_with_the_group(conflict_path: str) -> None:
     # Mathew Gren twice (one without a birth date); "Holi Gren" born the same day as the
     # first is the same person with a replaced given name, so its name clash with the
     # record that has no birth date is explained by the group.
@@ -204,7 +215,7 @@ def test_a_member_that_vouches_for_a_record_waives_its_conflicts_with_the_group(
     assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0}, {1, 2}]
 
 
-def test_compatible_compound_names_accept_no_conflict_for_a_third_name() -> None:
+def test_compatible_compound_names_accept_no_conflict_for_a_third_name(conflict_path: str) -> None:
     # Mother "María Pilar" and "Pilar" are one person without any conflict between them;
     # the daughter "María" (no birth date) matches the first and clashes with the second:
     # nothing in the group explains that clash.

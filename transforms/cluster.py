@@ -238,30 +238,32 @@ class _Attrs:
         never a conflict), nor a junior his father's group through a record that has no
         birth date. (Steward cannot-links are checked by the caller, never waived.)
         """
-        na, nb = len(ma), len(mb)
-        allm = np.asarray(ma + mb, dtype=np.int64)
-        ii, jj = np.meshgrid(np.arange(na + nb), np.arange(na + nb), indexing="ij")
-        raw, eff = self.conflict_masks(allm[ii.ravel()], allm[jj.ravel()])
-        raw = raw.reshape(na + nb, na + nb)
-        eff = eff.reshape(na + nb, na + nb)
-        cross = eff[:na, na:]
-        if not cross.any():
+        xs, ys = np.asarray(ma, dtype=np.int64), np.asarray(mb, dtype=np.int64)
+        raw_xy, eff_xy = self._mask_matrices(xs, ys)
+        if not eff_xy.any():
             return 0
-        left = cross.copy()
+        raw_xx = self._mask_matrices(xs, xs)[0]  # [z, x]: differences group A accepted
+        raw_yy = self._mask_matrices(ys, ys)[0]  # [w, y]: differences group B accepted
+        left = eff_xy.copy()
         for bit in (TAX_ID, DATE_OF_BIRTH, GIVEN_NAME):
-            hit = (cross & bit) != 0
+            hit = (eff_xy & bit) != 0
             if not hit.any():
                 continue
-            ok_e = (eff & bit) == 0
-            rb_ = (raw & bit) != 0
-            # z in A for y in B: ok_e[z, y] & (raw[z, y] | raw[z, x]), any z in A
-            za = ok_e[:na, na:][:, None, :] & (rb_[:na, na:][:, None, :] | rb_[:na, :na][:, :, None])
-            # w in B for x in A: ok_e[x, w] & (raw[x, w] | raw[w, y]), any w in B
-            wb = ok_e[:na, na:][:, :, None] & (rb_[:na, na:][:, :, None] | rb_[na:, na:][None, :, :])
-            explained = za.any(axis=0) | wb.any(axis=1)
-            left[hit & explained] &= ~bit
+            ok = ~hit  # compatible across the groups on this constraint
+            vouched = ok & ((raw_xy & bit) != 0)
+            acc_x, acc_y = (raw_xx & bit) != 0, (raw_yy & bit) != 0
+            # z in A explains (x, y): ok[z, y] and (raw[z, y] or raw[z, x]); axes (z, x, y)
+            by_a = vouched[:, None, :] | (ok[:, None, :] & acc_x[:, :, None])
+            # w in B explains (x, y): ok[x, w] and (raw[x, w] or raw[w, y]); axes (x, w, y)
+            by_b = vouched[:, :, None] | (ok[:, :, None] & acc_y[None, :, :])
+            left[hit & (by_a.any(axis=0) | by_b.any(axis=1))] &= ~bit
         why = _first_reason(left.ravel())
         return int(why[why > 0][0]) if why.any() else 0
+
+    def _mask_matrices(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``conflict_masks`` of every (x, y), as two len(xs) x len(ys) matrices."""
+        raw, eff = self.conflict_masks(np.repeat(xs, ys.size), np.tile(ys, xs.size))
+        return raw.reshape(xs.size, ys.size), eff.reshape(xs.size, ys.size)
 
 
 TAX_ID, DATE_OF_BIRTH, GIVEN_NAME, CANNOT_LINK = 1, 2, 4, 8
