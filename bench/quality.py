@@ -139,16 +139,28 @@ def default_rules_with_sources(sources: Path, target: Path) -> Path:
     return rules
 
 
-def override_auto_match(rules: Path, weight: float | None) -> None:
-    """Set ``bands.auto_match_weight`` in a copied matching.yaml (review stays below it)."""
-    if weight is None:
+def override_matching(rules: Path, settings: list[str]) -> None:
+    """Apply ``dotted.key=value`` overrides (value parsed as YAML) to a copied matching.yaml,
+    e.g. ``bands.auto_match_weight=6`` or ``model.m_from_prior_rules=false``. For measuring
+    trade-offs only: the table is always printed with the default rules."""
+    if not settings:
         return
     import yaml
 
     path = rules / "matching.yaml"
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cfg["bands"]["auto_match_weight"] = weight
-    cfg["bands"]["review_weight"] = min(cfg["bands"]["review_weight"], weight)
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {item!r}: expected dotted.key=value")
+        *parents, leaf = key.split(".")
+        node = cfg
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
+    bands = cfg.get("bands", {})
+    if "auto_match_weight" in bands and "review_weight" in bands:  # review stays below
+        bands["review_weight"] = min(bands["review_weight"], bands["auto_match_weight"])
     path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -193,9 +205,10 @@ def main() -> None:
     parser.add_argument("--skip-febrl", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/crm-golden-quality"))
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--auto-match-weight", type=float, default=None,
-                        help="override bands.auto_match_weight of the default rules (to "
-                             "measure the precision/recall trade-off; never for the table)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="override a matching.yaml setting, e.g. "
+                             "bands.auto_match_weight=6 (trade-off runs, not the table)")
     args = parser.parse_args()
 
     results: dict[str, dict] = {}
@@ -205,15 +218,15 @@ def main() -> None:
             generate(n, data, seed=args.seed)
         for f in (ROOT / "rules").glob("*.yaml"):  # cached data: use today's default rules
             shutil.copy(f, data / "rules" / f.name)
-        override_auto_match(data / "rules", args.auto_match_weight)
+        override_matching(data / "rules", args.overrides)
         results[f"generated {n:,}"] = run_and_evaluate(data / "rules", data / "out",
                                                        data / "truth.csv")
     if not args.skip_febrl:
         rules, truth = prepare_febrl3(args.work / "febrl3")
-        override_auto_match(rules, args.auto_match_weight)
+        override_matching(rules, args.overrides)
         results["FEBRL3 dedupe"] = run_and_evaluate(rules, args.work / "febrl3" / "out", truth)
         rules, truth = prepare_febrl4(args.work / "febrl4")
-        override_auto_match(rules, args.auto_match_weight)
+        override_matching(rules, args.overrides)
         results["FEBRL4 link"] = run_and_evaluate(rules, args.work / "febrl4" / "out", truth)
 
     header = (f"{'dataset':<20} {'method':<10} {'records':>8} {'precision':>9} {'recall':>7} "

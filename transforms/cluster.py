@@ -170,7 +170,7 @@ class _Attrs:
         surname exempt the given name).
 
         Every constraint is tested, not only the first that fails, so that a group can
-        waive one constraint alone (``Attrs.explained``).
+        waive one constraint alone (``group_conflict``).
         """
         raw = np.zeros(a.size, dtype=np.int8)
         tx = (self.tax[a] >= 0) & (self.tax[b] >= 0) & (self.tax[a] != self.tax[b])
