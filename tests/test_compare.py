@@ -162,3 +162,33 @@ def test_second_surname_differs_level() -> None:
                family_2_key=["escobar", "perez", None, "escovar", "perez"])
     assert _levels(rec, comp, [(0, 1), (0, 2), (0, 3), (1, 4)]) == [
         "other_second", "one", "one", "one"]
+
+
+SHARED_EMAIL = Comparison(
+    name="email", columns=["email_key"],
+    shared={"distinct_column": "given_key", "swap_column": "family_1_key", "max_distinct": 1},
+    levels=[Level(name="shared", kind="exact_shared"), Level(name="exact", kind="exact")])
+
+
+def test_shared_value_counts_a_swapped_name_order_as_one_person() -> None:
+    """"Gulnara Kovalskaya" and "Kovalskaya, Gulnara" read with the order swapped are one
+    person on her mailbox; "Gulnara" and "Olga" of one family are two."""
+    rec = _rec(email_key=["g@x", "g@x", "f@x", "f@x"],
+               given_key=["gulnara", "kovalskaia", "gulnara", "olga"],
+               family_1_key=["kovalskaia", "gulnara", "kovalskaia", "kovalskaia"])
+    assert _levels(rec, SHARED_EMAIL, [(0, 1), (2, 3)]) == ["exact", "shared"]
+    no_swap = SHARED_EMAIL.model_copy(update={"shared": SHARED_EMAIL.shared.model_copy(
+        update={"swap_column": None})})
+    assert _levels(rec, no_swap, [(0, 1)]) == ["shared"]
+
+
+def test_one_persons_records_keep_the_evidence_of_a_value_that_looks_shared() -> None:
+    """An unrecognised spelling ("anriusha") makes Andrei's mailbox look shared by two
+    people: his two "andrei" records still agree on it, the odd one does not. On a
+    couple's mailbox (a man and a woman among its names) even two "juan" records do not:
+    a father and his junior."""
+    rec = _rec(email_key=["a@x", "a@x", "a@x", "c@x", "c@x", "c@x"],
+               given_key=["andrei", "andrei", "anriusha", "juan", "juan", "maria"],
+               family_1_key=["danilov"] * 3 + ["garcia"] * 3)
+    got = _levels(rec, SHARED_EMAIL, [(0, 1), (0, 2), (3, 4), (3, 5)])
+    assert got == ["exact", "shared", "shared", "shared"]

@@ -258,18 +258,31 @@ def _same_person_given(a: str, b: str) -> bool:
     return bool(_names.nickname_equivalent(a, b) or _names.given_tokens_compatible(a, b))
 
 
-def _people_count(names: list[str]) -> int:
-    """Given names that are not variants of an earlier one (greedy, order-independent
-    enough for the 2-5 names a shared phone or mailbox has)."""
-    reps: list[str] = []
+def _same_person_name(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """(given, surname) of two records: one person's name variants, or the same name with
+    given name and surname swapped in one of them."""
+    if _same_person_given(a[0], b[0]):
+        return True
+    return bool(a[1] and b[1]) and (
+        JaroWinkler.similarity(a[0], b[1]) >= _SAME_PERSON_GIVEN_JW
+        and JaroWinkler.similarity(a[1], b[0]) >= _SAME_PERSON_GIVEN_JW)
+
+
+def _people_count(names: list[tuple[str, str]]) -> int:
+    """(given, surname) names that are not variants of an earlier one (greedy, order-
+    independent enough for the 2-6 names a shared phone or mailbox has)."""
+    reps: list[tuple[str, str]] = []
     for name in sorted(names):
-        if not any(_same_person_given(name, r) for r in reps):
+        if not any(_same_person_name(name, r) for r in reps):
             reps.append(name)
     return len(reps)
 
 
-def _shared_values(cache: _Columns, cols: tuple[str, ...], comp: Comparison) -> np.ndarray:
-    """Boolean per joint code: value used by more than ``max_distinct`` different people.
+def _shared_values(cache: _Columns, cols: tuple[str, ...],
+                   comp: Comparison) -> tuple[np.ndarray, np.ndarray]:
+    """Booleans per joint code: value used by more than ``max_distinct`` different people
+    (``shared``), and, among those, values whose people include a man and a woman
+    (``household``: a couple's phone or a family mailbox).
 
     People are told apart by ``distinct_column`` (the given name): a mailbox written by
     "Walter" and by "Wakter" is one person's with a typo, not a family's, so names that
@@ -277,9 +290,10 @@ def _shared_values(cache: _Columns, cols: tuple[str, ...], comp: Comparison) -> 
     """
     codes, uniques = cache.joint(cols)
     shared = np.zeros(uniques.size, dtype=bool)
+    household = np.zeros(uniques.size, dtype=bool)
     sh = comp.shared
     if sh is None or sh.distinct_column is None or not cache.has(sh.distinct_column):
-        return shared
+        return shared, household
     dcode, duniq = pd.factorize(cache.strings(sh.distinct_column), use_na_sentinel=True)
     vc = codes.ravel()
     dc = np.tile(dcode, codes.shape[0])
@@ -288,18 +302,59 @@ def _shared_values(cache: _Columns, cols: tuple[str, ...], comp: Comparison) -> 
     pairs = unique_sorted(vc[ok] * k + dc[ok])
     distinct = np.bincount(pairs // k, minlength=uniques.size)
     shared[:] = distinct > sh.max_distinct
+    household[:] = distinct > _RECOUNT_MAX_NAMES  # too many names to tell: assume so
     # Few values have several spellings of a name: recount those by people.
     recount = shared[pairs // k] & (distinct[pairs // k] <= _RECOUNT_MAX_NAMES)
     if recount.any():
-        value, name = pairs[recount] // k, pairs[recount] % k
-        bounds = np.flatnonzero(np.diff(value)) + 1
-        for vals, names in zip(np.split(value, bounds), np.split(name, bounds), strict=True):
-            people = _people_count([str(duniq[i]) for i in names])
-            shared[vals[0]] = people > sh.max_distinct
-    return shared
+        # (value, given, surname) of the records on those values, each distinct once.
+        need = np.zeros(uniques.size, dtype=bool)
+        need[pairs[recount] // k] = True
+        swap = (cache.strings(sh.swap_column) if sh.swap_column and cache.has(sh.swap_column)
+                else pd.Series(pd.NA, index=range(cache.n), dtype="string"))
+        given = cache.strings(sh.distinct_column).to_numpy(dtype=object)
+        family = swap.fillna("").to_numpy(dtype=object)
+        by_value: dict[int, set[tuple[str, str]]] = {}
+        for col_codes in codes:
+            rec = np.flatnonzero((col_codes >= 0) & (dcode >= 0)
+                                 & need[np.maximum(col_codes, 0)])
+            for v, g, f in zip(col_codes[rec].tolist(), given[rec], family[rec], strict=True):
+                by_value.setdefault(v, set()).add((str(g), str(f)))
+        for v, names in by_value.items():
+            shared[v] = _people_count(list(names)) > sh.max_distinct
+            if _names is not None:
+                genders = {_names.given_gender(g) for g, _ in names} - {None}
+                household[v] = len(genders) > 1
+    return shared, household
 
 
 _RECOUNT_MAX_NAMES = 6  # more distinct given names than this on one value: shared anyway
+
+
+def _same_person_pairs(cache: _Columns, comp: Comparison, lft: np.ndarray, rgt: np.ndarray,
+                       among: np.ndarray) -> np.ndarray:
+    """Pairs (of those in ``among``) whose given names are one person's variants.
+
+    One unrecognised spelling on a personal mailbox ("Anryusha" beside "Andrei") makes it
+    look shared by two people; its other records keep their evidence. Pairs without both
+    names stay shared.
+    """
+    out = np.zeros(lft.size, dtype=bool)
+    sh = comp.shared
+    if sh is None or sh.distinct_column is None or not cache.has(sh.distinct_column):
+        return out
+    if not among.any():
+        return out
+    codes, uniques = pd.factorize(cache.strings(sh.distinct_column), use_na_sentinel=True)
+    idx = np.flatnonzero(among)
+
+    def same(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
+        return np.fromiter((_same_person_given(str(x), str(y)) for x, y in zip(qa, qb,
+                                                                               strict=True)),
+                           dtype=bool, count=qa.size)
+
+    out[idx] = _value_pair_test(codes, np.asarray(uniques, dtype=object), lft[idx], rgt[idx],
+                                same)
+    return out
 
 
 def kind_needs_two(level: Level) -> bool:
@@ -324,11 +379,15 @@ def _level_holds(
         codes, _ = cache.joint(tuple(cols))
         hit, agree = _any_equal(codes, lft, rgt)
         if kind == "exact_shared":
-            shared = _shared_values(cache, tuple(cols), comp)
+            shared, household = _shared_values(cache, tuple(cols), comp)
             flag = cache.flags(comp.shared.flag_columns if comp.shared else [])
-            hit &= (np.where(agree >= 0, shared[np.maximum(agree, 0)], False)) | flag[lft] | flag[
-                rgt
-            ]
+            value = np.maximum(agree, 0)
+            on_shared = hit & (agree >= 0) & shared[value]
+            # On a value that is not a couple's, two spellings of one person's name keep
+            # the evidence ("Andrei" / "Андрюша" beside an unrecognised "Anryusha").
+            personal = on_shared & ~household[value]
+            on_shared &= ~_same_person_pairs(cache, comp, lft, rgt, personal)
+            hit &= on_shared | flag[lft] | flag[rgt]
         return hit, agree
     if kind == "swapped":
         codes, _ = cache.joint(tuple(cols[:2]))

@@ -84,6 +84,9 @@ class SharedValues(StrictModel):
 
     flag_columns: list[str] = []  # record-level booleans, e.g. email_is_role
     distinct_column: str | None = None  # e.g. given_canon
+    # The surname column: a record whose name order was swapped holds its given name here,
+    # so "Gulnara Kovalskaya" and "Kovalskaya Gulnara" count as one person.
+    swap_column: str | None = None
     max_distinct: int = Field(default=2, ge=1)  # more distinct people than this = shared
 
 
