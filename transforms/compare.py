@@ -294,7 +294,8 @@ def _shared_values(cache: _Columns, cols: tuple[str, ...],
     sh = comp.shared
     if sh is None or sh.distinct_column is None or not cache.has(sh.distinct_column):
         return shared, household
-    dcode, duniq = pd.factorize(cache.strings(sh.distinct_column), use_na_sentinel=True)
+    dcodes, duniq = cache.joint((sh.distinct_column,))
+    dcode = dcodes[0]
     vc = codes.ravel()
     dc = np.tile(dcode, codes.shape[0])
     ok = (vc >= 0) & (dc >= 0)
@@ -311,7 +312,7 @@ def _shared_values(cache: _Columns, cols: tuple[str, ...],
         need[pairs[recount] // k] = True
         swap = (cache.strings(sh.swap_column) if sh.swap_column and cache.has(sh.swap_column)
                 else pd.Series(pd.NA, index=range(cache.n), dtype="string"))
-        given = cache.strings(sh.distinct_column).to_numpy(dtype=object)
+        given = np.where(dcode >= 0, duniq[np.maximum(dcode, 0)], "")
         family = swap.fillna("").to_numpy(dtype=object)
         by_value: dict[int, set[tuple[str, str]]] = {}
         for col_codes in codes:
@@ -344,7 +345,7 @@ def _same_person_pairs(cache: _Columns, comp: Comparison, lft: np.ndarray, rgt: 
         return out
     if not among.any():
         return out
-    codes, uniques = pd.factorize(cache.strings(sh.distinct_column), use_na_sentinel=True)
+    codes, uniques = cache.joint((sh.distinct_column,))
     idx = np.flatnonzero(among)
 
     def same(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
@@ -352,8 +353,7 @@ def _same_person_pairs(cache: _Columns, comp: Comparison, lft: np.ndarray, rgt: 
                                                                                strict=True)),
                            dtype=bool, count=qa.size)
 
-    out[idx] = _value_pair_test(codes, np.asarray(uniques, dtype=object), lft[idx], rgt[idx],
-                                same)
+    out[idx] = _value_pair_test(codes[0], uniques, lft[idx], rgt[idx], same)
     return out
 
 
