@@ -223,3 +223,35 @@ def test_compatible_compound_names_accept_no_conflict_for_a_third_name(conflict_
     rec["family_key"] = "lopez"
     pairs = _pairs([(0, 1, 30.0), (0, 2, 25.0), (1, 2, 20.0)])
     assert _groups(cluster_pairs(rec, pairs, SETTINGS)) == [{0, 1}, {2}]
+
+
+def test_no_cluster_ever_holds_two_valid_tax_ids_whatever_the_edges() -> None:
+    """The group waivers only accept differences a group already holds; a group never
+    holds two valid checksum tax ids (nothing exempts them), so no chain of edges, birth
+    dates or names can put two of them in one cluster."""
+    rng = np.random.default_rng(5)
+    blocked = merged_records = 0
+    for _ in range(40):
+        n = int(rng.integers(4, 14))
+        given = rng.choice(["ana", "ann", "luis", "maria", "maria pilar", "pilar"], n).tolist()
+        dob = rng.choice(["1960-01-02", "1960-02-01", "1990-05-05", None], n).tolist()
+        rec = _records(given, dob=dob)
+        rec["family_key"] = rng.choice(["garcia", "garcia lopez", "lopez"], n)
+        tax = rng.choice(["12345678Z", "87654321X", None, None], n)
+        rec["tax_id_norm"] = tax
+        rec["tax_id_status"] = np.where(pd.notna(tax), "valid", "missing")
+        rec["tax_id_type"] = "es_dni"
+        m = int(rng.integers(n, 3 * n))
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = a != b
+        edges = [(int(min(x, y)), int(max(x, y)), float(w)) for x, y, w in
+                 zip(a[keep], b[keep], rng.uniform(8, 40, int(keep.sum())), strict=True)]
+        if not edges:
+            continue
+        res = cluster_pairs(rec, _pairs(edges), SETTINGS)
+        merged = rec.assign(cluster_id=res.clusters["cluster_id"].to_numpy())
+        per_cluster = merged.dropna(subset=["tax_id_norm"]).groupby("cluster_id")
+        assert (per_cluster["tax_id_norm"].nunique() <= 1).all()
+        blocked += res.report["merges_blocked"]["tax_id"]
+        merged_records += int((merged["cluster_id"] != merged["record_id"]).sum())
+    assert blocked > 0 and merged_records > 0  # the constraint was exercised, merges happened
