@@ -118,3 +118,37 @@ def test_m_from_near_certain_pairs_of_the_prior_rules() -> None:
     off = train_model(rec, result, comps, settings.model_copy(update={
         "m_from_prior_rules": False}), 2 * n * (2 * n - 1) // 2, pairs=(left, right))
     assert set(off.training["m_sources"].values()) == {"em"}
+
+
+def test_a_level_on_a_rule_field_keeps_its_em_m() -> None:
+    """A rule on the given name only picks pairs whose given names agree, so among them the
+    family name's ``swapped`` level (family = the other's given name) never holds: its m
+    there would be the floor, and a fully swapped name would count against a match. That
+    level keeps its EM estimate; the other levels still come from the rule's pairs."""
+    n = 300
+    given = [f"given{i}" for i in range(n)]
+    family = [f"family{i}" for i in range(n)]
+    swapped = np.arange(n) < 30  # 10% of the duplicates have the two names swapped
+    rec = pd.DataFrame({
+        "record_id": np.arange(2 * n),
+        "email_key": np.tile([f"p{i}@x" for i in range(n)], 2),
+        "given_key": given + [f if s else g for g, f, s in zip(given, family, swapped,
+                                                               strict=True)],
+        "family_1_key": family + [g if s else f for g, f, s in zip(given, family, swapped,
+                                                                  strict=True)],
+    })
+    rec["given_canon"] = rec["given_key"]
+    rec["family_key"] = rec["family_1_key"]
+    comps = [Comparison(name="family", columns=["family_key"], levels=[
+        Level(name="exact", kind="exact"),
+        Level(name="swapped", kind="swapped", columns=["family_1_key", "given_key"])])]
+    left, right = np.arange(n), np.arange(n, 2 * n)
+    result = compare_pairs(rec, left, right, comps)
+    settings = ModelSettings(u_random_pairs=5000, prior_rules=[["email_key", "given_canon"]],
+                             m_from_prior_rules=True, em_min_rule_pairs=50)
+    model = train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
+                        pairs=(left, right))
+    assert model.training["m_sources"] == {"family": f"rules:{n - 30}+em"}
+    m = model.comparisons[0].m
+    assert m[1] > 0.05  # EM saw the swaps; the rule's pairs could not (floor 1e-4)
+    assert sum(m) == pytest.approx(1.0)

@@ -278,7 +278,8 @@ def train_model(
     m_sources = ["em"] * len(n_levels)
     if settings.m_from_prior_rules and settings.prior_rules and pairs is not None:
         m_sources = _m_from_rules(records, pairs, lv, n_levels, m,
-                                  comparisons_used(comparisons, candidates), settings)
+                                  comparisons_used(comparisons, candidates), settings,
+                                  [list(c.level_names) for c in candidates.comparisons])
     # Share of matches among candidates with m and u fixed: only lambda is estimated.
     _, u_em, lam, iters, conv = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                        fix_u=True, m_init=m, fix_m=True)
@@ -338,12 +339,16 @@ def train_model(
 
 def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
                   levels: np.ndarray, n_levels: list[int], m: list[np.ndarray],
-                  comparisons: list[Comparison], settings: ModelSettings) -> list[str]:
+                  comparisons: list[Comparison], settings: ModelSettings,
+                  level_names: list[list[str]]) -> list[str]:
     """Replace ``m`` in place by level shares among near-certain pairs (see settings).
 
     For each comparison only the prior rules that share no column with it are used (a
-    rule on the email cannot tell how often matches agree on the email). Returns, per
-    comparison, where its m came from: "rules:<n pairs>" or "em".
+    rule on the email cannot tell how often matches agree on the email). A level that
+    reads a field one of those rules is on keeps its EM estimate: the family name's
+    ``swapped`` level (family = other's given name) never holds among pairs that a rule
+    on the given name selected, so its share there says nothing about matches. Returns,
+    per comparison, where its m came from: "rules:<n pairs>" or "em".
     """
     rules = settings.m_rules or settings.prior_rules
     # one mask per rule, shared by every comparison that may use it
@@ -352,18 +357,47 @@ def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
     for i, comp in enumerate(comparisons):
         cols = set(comp.columns) | {c for lv in comp.levels for c in (lv.columns or [])}
         usable = np.zeros(levels.shape[0], dtype=bool)
+        rule_fields: set[str] = set()
         for rule, hit in zip(rules, hits, strict=True):
             if not set(rule) & cols:
                 usable |= hit
+                rule_fields |= {_field_of(c) for c in rule}
         got = levels[usable, i]
         got = got[got >= 0]
         if got.size < settings.em_min_rule_pairs:
             sources.append("em")
             continue
         mm = np.clip(_level_probs(got, n_levels[i]), settings.m_floor, 1.0)
-        m[i] = mm / mm.sum()
-        sources.append(f"rules:{got.size}")
+        mm /= mm.sum()
+        by_name = {lv.name: lv for lv in comp.levels}
+        biased = np.array([
+            name in by_name and bool({_field_of(c) for c in by_name[name].columns or []}
+                                     & rule_fields)
+            for name in level_names[i]] + [False] * (n_levels[i] - len(level_names[i])))
+        if biased.any():
+            em_share = float(m[i][biased].sum())
+            mm[~biased] *= (1.0 - em_share) / mm[~biased].sum()
+            mm[biased] = m[i][biased]
+        m[i] = mm
+        sources.append(f"rules:{got.size}" + ("+em" if biased.any() else ""))
     return sources
+
+
+_FIELD_SUFFIXES = ("_canon", "_key", "_phonetic", "_norm", "_e164", "_nsn", "_1", "_2")
+
+
+def _field_of(column: str) -> str:
+    """The identity field a normalized column encodes: given_key, given_canon and
+    given_phonetic are the given name, family_1_key the family name, phone_2_e164 the
+    phone."""
+    field = column
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _FIELD_SUFFIXES:
+            if field.endswith(suffix) and len(field) > len(suffix):
+                field, changed = field[: -len(suffix)], True
+    return field
 
 
 def _remove_matches_from_u(u: np.ndarray, m: np.ndarray, prior: float,
