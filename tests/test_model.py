@@ -107,17 +107,23 @@ def test_m_from_near_certain_pairs_of_the_prior_rules() -> None:
     rec["given_canon"] = rec["given_key"]
     comps = [COMPS[1], Comparison(name="email", columns=["email_key"],
                                   levels=[Level(name="exact", kind="exact")])]
+    model = _train_on_duplicates(rec, comps, n)
+    assert model.training["m_sources"] == {"dob": f"rules:{n}", "email": "em"}
+    assert model.comparisons[0].m[0] == pytest.approx(0.9, abs=1e-3)
+    off = _train_on_duplicates(rec, comps, n, m_from_prior_rules=False)
+    assert set(off.training["m_sources"].values()) == {"em"}
+
+
+def _train_on_duplicates(rec: pd.DataFrame, comps: list[Comparison], n: int,
+                         m_from_prior_rules: bool = True) -> FSModel:
+    """Train on candidates (i, n + i): record i and its duplicate, with the prior rule
+    email + given name."""
     left, right = np.arange(n), np.arange(n, 2 * n)
     result = compare_pairs(rec, left, right, comps)
     settings = ModelSettings(u_random_pairs=5000, prior_rules=[["email_key", "given_canon"]],
-                             m_from_prior_rules=True, em_min_rule_pairs=50)
-    model = train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
-                        pairs=(left, right))
-    assert model.training["m_sources"] == {"dob": f"rules:{n}", "email": "em"}
-    assert model.comparisons[0].m[0] == pytest.approx(0.9, abs=1e-3)
-    off = train_model(rec, result, comps, settings.model_copy(update={
-        "m_from_prior_rules": False}), 2 * n * (2 * n - 1) // 2, pairs=(left, right))
-    assert set(off.training["m_sources"].values()) == {"em"}
+                             m_from_prior_rules=m_from_prior_rules, em_min_rule_pairs=50)
+    return train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
+                       pairs=(left, right))
 
 
 def test_a_level_on_a_rule_field_keeps_its_em_m() -> None:
@@ -142,12 +148,7 @@ def test_a_level_on_a_rule_field_keeps_its_em_m() -> None:
     comps = [Comparison(name="family", columns=["family_key"], levels=[
         Level(name="exact", kind="exact"),
         Level(name="swapped", kind="swapped", columns=["family_1_key", "given_key"])])]
-    left, right = np.arange(n), np.arange(n, 2 * n)
-    result = compare_pairs(rec, left, right, comps)
-    settings = ModelSettings(u_random_pairs=5000, prior_rules=[["email_key", "given_canon"]],
-                             m_from_prior_rules=True, em_min_rule_pairs=50)
-    model = train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
-                        pairs=(left, right))
+    model = _train_on_duplicates(rec, comps, n)
     assert model.training["m_sources"] == {"family": f"rules:{n - 30}+em"}
     m = model.comparisons[0].m
     assert m[1] > 0.05  # EM saw the swaps; the rule's pairs could not (floor 1e-4)
