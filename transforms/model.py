@@ -348,7 +348,8 @@ def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
     reads a field one of those rules is on keeps its EM estimate: the family name's
     ``swapped`` level (family = other's given name) never holds among pairs that a rule
     on the given name selected, so its share there says nothing about matches. Returns,
-    per comparison, where its m came from: "rules:<n pairs>" or "em".
+    per comparison, where its m came from: "rules:<n pairs>", "rules:<n pairs>+em" (some
+    levels from EM) or "em".
     """
     rules = settings.m_rules or settings.prior_rules
     # one mask per rule, shared by every comparison that may use it
@@ -373,7 +374,7 @@ def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
         biased = np.array([
             name in by_name and bool({_field_of(c) for c in by_name[name].columns or []}
                                      & rule_fields)
-            for name in level_names[i]] + [False] * (n_levels[i] - len(level_names[i])))
+            for name in level_names[i]])  # includes "else", so one per level
         if biased.any():
             em_share = float(m[i][biased].sum())
             mm[~biased] *= (1.0 - em_share) / mm[~biased].sum()
