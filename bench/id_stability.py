@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crm_golden.generate import generate  # noqa: E402
+from synth.generate import generate  # noqa: E402
 from flows import stages  # noqa: E402
 
 

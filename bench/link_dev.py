@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from crm_golden.config.matching import load_matching_rules  # noqa: E402
 from crm_golden.config.rules import load_rules  # noqa: E402
-from crm_golden.generate import generate  # noqa: E402
+from synth.generate import generate  # noqa: E402
 from transforms.ingest import ingest_sources  # noqa: E402
 from transforms.link import link_records  # noqa: E402
 
@@ -57,7 +57,7 @@ def _load_rules(folder: Path):  # noqa: ANN202 - tolerate config modules in flux
 
         from crm_golden.config.sources import load_sources
         from crm_golden.config.validation import load_validation_rules
-        from transforms.vocab import load_vocabularies
+        from crm_golden.config.vocabularies import load_vocabularies
 
         return SimpleNamespace(
             sources=load_sources(folder),

@@ -27,8 +27,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crm_golden.cli import main as cli  # noqa: E402
-from crm_golden.generate import generate  # noqa: E402
+from flows.cli import main as cli  # noqa: E402
+from synth.generate import generate  # noqa: E402
 
 
 def run_and_evaluate(rules: Path, out: Path, truth: Path) -> dict:

@@ -3,7 +3,7 @@
     python bench/steward.py [--customers 100000] [--workdir /tmp/crm-steward-bench]
 
 Generates the exports and runs the pipeline once (a couple of minutes) unless the work
-folder already holds a published run, then times ``crm_golden.steward.merge`` of two
+folder already holds a published run, then times ``flows.steward.merge`` of two
 golden ids (two single-record profiles, so the figure is the fixed cost of a
 republish: read the latest run, recluster and re-survive the affected records, assign
 ids over every record, write and publish the new run, render the report). Prints ids
@@ -27,8 +27,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from crm_golden import steward
-    from crm_golden.generate import generate
+    from flows import steward
+    from synth.generate import generate
     from flows.pipeline import run_pipeline
     from transforms.publish import latest_run_dir
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
-from crm_golden import steward
+from flows import steward
 
 Action = Literal["merge", "split", "not_same", "review_import"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
 from transforms import ingest as ingest_mod
-from transforms.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
 
 log = logging.getLogger("crm_golden.stages")
 
@@ -299,7 +299,7 @@ def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
     profiles with the same survivorship and clustering rules without being told where
     they are (they still check the rules' hash against the latest audit).
     """
-    from crm_golden.ledger import ledger_lock, read_ledger
+    from flows.ledger import ledger_lock, read_ledger
     from transforms.decisions import constraints_for_run
 
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
@@ -368,7 +368,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
     # Publish and save state under the ledger lock, so a steward verb never interleaves with
     # it. A decision recorded while this run was computing is not reflected in this run's
     # tables (it stays in the ledger and applies on the next run): say so, loudly.
-    from crm_golden.ledger import ledger_lock, read_ledger
+    from flows.ledger import ledger_lock, read_ledger
 
     with ledger_lock(ctx.state_dir):
         arrived = len(read_ledger(ctx.state_dir)) - len(decisions.ledger)

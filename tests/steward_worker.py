@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crm_golden import steward
+from flows import steward
 
 
 def act(kind: str, out: str, targets: list[str], start: Any) -> None:

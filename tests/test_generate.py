@@ -1,4 +1,4 @@
-"""Tests for the synthetic department export generator (crm_golden.generate)."""
+"""Tests for the synthetic department export generator (synth.generate)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import phonenumbers
 import pytest
 import yaml
 
-from crm_golden.generate import (
+from synth.generate import (
     FILES,
     SOURCES,
     _landline,
@@ -29,7 +29,7 @@ from crm_golden.generate import (
     spanish_nie,
     write_source_rules,
 )
-from crm_golden.synth.text import feminine_surname, patronymic, strip_accents, transliterate
+from synth.text import feminine_surname, patronymic, strip_accents, transliterate
 
 ALL_FILES = [*FILES.values(), "truth.csv"]
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
@@ -379,7 +379,7 @@ def test_russian_grammar_helpers() -> None:
 
 
 def test_names_have_namesake_skew() -> None:
-    from crm_golden.synth import names
+    from synth import names
 
     for pool in (names.ES_MALE, names.ES_FEMALE, names.RU_MALE, names.RU_FEMALE,
                  names.EN_MALE, names.EN_FEMALE):
@@ -388,7 +388,7 @@ def test_names_have_namesake_skew() -> None:
         assert len(pool) >= 200
     counts = Counter()
     out_rng = random.Random(1)
-    from crm_golden.generate import _Pools
+    from synth.generate import _Pools
 
     pools = _Pools()
     for _ in range(3000):
@@ -401,7 +401,7 @@ def test_gmail_never_gives_one_mailbox_to_two_people() -> None:
     """Gmail ignores dots and googlemail.com: "ana.marin" and "anamarin" are one mailbox."""
     import random
 
-    from crm_golden.generate import _EmailRegistry
+    from synth.generate import _EmailRegistry
 
     reg, rng = _EmailRegistry(), random.Random(0)
     first = reg.claim("ana.marin", "gmail.com", rng)

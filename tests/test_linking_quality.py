@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_golden.cli import main as cli_main
-from crm_golden.generate import generate
+from flows.cli import main as cli_main
+from synth.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from transforms.names import (
     nickname_equivalent,
     normalize_names,
 )
-from transforms.schema import NORMALIZED_COLUMNS
+from crm_golden.schema import NORMALIZED_COLUMNS
 
 
 def one(**cols: object) -> pd.Series:

@@ -7,7 +7,7 @@ import pytest
 
 from crm_golden.config.validation import ValidationRules
 from transforms.normalize import normalize_attributes, normalize_records, parse_numbers
-from transforms.vocab import load_vocabularies
+from crm_golden.config.vocabularies import load_vocabularies
 
 DEFAULTS = {
     "marketing": {"default_country": "ES", "date_format": "%d/%m/%Y"},

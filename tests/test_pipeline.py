@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_golden.cli import main as cli_main
-from crm_golden.generate import generate
+from flows.cli import main as cli_main
+from synth.generate import generate
 from flows.pipeline import run_pipeline
 from transforms.publish import OUTPUT_TABLES, latest_run_dir
 
@@ -118,7 +118,7 @@ def test_prefect_flow_runs_the_pipeline(prefect_harness, exports: Path, tmp_path
 
 def test_decision_recorded_during_a_run_is_reported(exports: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from crm_golden.ledger import append_decisions, ledger_lock
+    from flows.ledger import append_decisions, ledger_lock
     from flows import pipeline, stages
 
     real_link = stages.stage_link

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_golden import steward
-from crm_golden.cli import main as cli_main
-from crm_golden.generate import generate
-from crm_golden.ledger import LEDGER_FILE, ledger_lock, read_ledger
+from flows import steward
+from flows.cli import main as cli_main
+from synth.generate import generate
+from flows.ledger import LEDGER_FILE, ledger_lock, read_ledger
 from flows.pipeline import run_pipeline
 from tests.steward_worker import act
 from transforms.publish import latest_run_dir

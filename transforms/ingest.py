@@ -20,7 +20,7 @@ import pandas as pd
 
 from crm_golden.config.base import ConfigError
 from crm_golden.config.sources import SourceConfig
-from transforms.schema import ATTRIBUTE_PREFIX, IDENTITY_FIELDS, LINEAGE_COLUMNS
+from crm_golden.schema import ATTRIBUTE_PREFIX, IDENTITY_FIELDS, LINEAGE_COLUMNS
 
 QUARANTINE_COLUMNS = [
     "source",

@@ -44,7 +44,7 @@ from transforms.reference import given_names as _gn
 from transforms.reference import honorifics as _hon
 from transforms.reference import nicknames as _nick
 from transforms.reference import translit as _tr
-from transforms.schema import NORMALIZED_COLUMNS
+from crm_golden.schema import NORMALIZED_COLUMNS
 
 INPUT_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "gender"]
 STATUS_COLUMNS = [

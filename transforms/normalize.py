@@ -2,7 +2,7 @@
 
 ``normalize_records`` is the single entry point the flow calls. It adds, per
 identity field, the normalized values, match keys and ``<field>_status`` /
-``<field>_reason`` (see ``transforms.schema.NORMALIZED_COLUMNS``), and keeps
+``<field>_reason`` (see ``crm_golden.schema.NORMALIZED_COLUMNS``), and keeps
 every input column untouched (lineage and raw values stay for stewards).
 
 Rows are independent, so the function can run on chunks of rows (Dask) and
@@ -43,7 +43,7 @@ from transforms.companies import normalize_companies
 from transforms.dates import parse_date_column, parse_dates_by_source
 from transforms.emails import normalize_emails
 from transforms.phones import normalize_phones
-from transforms.schema import ATTRIBUTE_PREFIX
+from crm_golden.schema import ATTRIBUTE_PREFIX
 from transforms.tax_ids import normalize_tax_ids
 from transforms.vocab import Vocabularies, clean_strings, factorize_cells, map_vocabulary
 

@@ -605,7 +605,7 @@ def invalid_samples(records: pd.DataFrame, per_reason: int = 50) -> pd.DataFrame
     source × field × reason. The values are personal: ``build_audit`` masks them, and this
     frame must not be written anywhere.
     """
-    from transforms.schema import IDENTITY_FIELDS
+    from crm_golden.schema import IDENTITY_FIELDS
 
     frames = []
     source = records["source"] if "source" in records.columns else pd.Series(

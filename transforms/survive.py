@@ -35,7 +35,7 @@ from crm_golden.config.survivorship import (
     RuleName,
     SurvivorshipRules,
 )
-from transforms.schema import ATTRIBUTE_PREFIX
+from crm_golden.schema import ATTRIBUTE_PREFIX
 
 _I8_MAX = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min  # pandas' iNaT

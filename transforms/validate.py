@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.config.validation import ValidationRules
-from transforms.schema import LINEAGE_COLUMNS
+from crm_golden.schema import LINEAGE_COLUMNS
 
 OK = ("valid", "fixed")
 # Fields reported by quality_metrics: field -> (status column, value column for distinctness)

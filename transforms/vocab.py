@@ -21,9 +21,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
-
-from crm_golden.config.base import ConfigError, StrictModel, load_model
+from crm_golden.config.vocabularies import (  # noqa: F401 - re-exported for callers
+    DEFAULT_VOCABULARIES_PATH,
+    Vocabularies,
+    Vocabulary,
+    VocabularyTerm,
+    load_vocabularies,
+)
 
 _LATIN_MARKS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 _SPACES = re.compile(r"\s+")
@@ -178,75 +182,30 @@ def status_frame(index: pd.Index, field: str) -> pd.DataFrame:
     )
 
 
-# ---------------------------------------------------------------------------
-# Vocabulary config
-# ---------------------------------------------------------------------------
-
-
-class VocabularyTerm(StrictModel):
-    """One canonical value: exact spellings and optional free-text keywords."""
-
-    values: list[str] = Field(default_factory=list)
-    keywords: list[str] = Field(default_factory=list)
-
-
-class Vocabulary(StrictModel):
-    """A closed vocabulary: canonical value -> spellings.
-
-    ``output`` says what the canonical value becomes: ``string`` keeps the
-    canonical label, ``boolean`` turns "true"/"false" labels into booleans.
-    """
-
-    output: str = "string"
-    terms: dict[str, VocabularyTerm]
-
-    @field_validator("output")
-    @classmethod
-    def _known_output(cls, value: str) -> str:
-        if value not in {"string", "boolean"}:
-            raise ValueError("output must be 'string' or 'boolean'")
-        return value
-
-
-class Vocabularies(StrictModel):
-    """All vocabularies by name (``rules/vocabularies.yaml``)."""
-
-    vocabularies: dict[str, Vocabulary]
-
-    def lookup(self, name: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        """Folded exact spelling -> canonical, and (folded keyword, canonical) pairs."""
-        cached = _LOOKUP_CACHE.get((id(self), name))
-        if cached is not None:
-            return cached
-        if name not in self.vocabularies:
-            raise KeyError(f"unknown vocabulary: {name}")
-        vocab = self.vocabularies[name]
-        exact: dict[str, str] = {}
-        keywords: list[tuple[str, str]] = []
-        for canonical, term in vocab.terms.items():
-            exact[fold_one(canonical, punctuation=True)] = canonical
-            for spelling in term.values:
-                exact[fold_one(str(spelling), punctuation=True)] = canonical
-            for keyword in term.keywords:
-                keywords.append((fold_one(keyword, punctuation=True), canonical))
-        # longer keywords first so "correo postal" beats "correo"
-        keywords.sort(key=lambda kv: -len(kv[0]))
-        _LOOKUP_CACHE[(id(self), name)] = (exact, keywords)
-        return exact, keywords
+def vocabulary_lookup(vocabs: Vocabularies,
+                      name: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Folded exact spelling -> canonical, and (folded keyword, canonical) pairs."""
+    cached = _LOOKUP_CACHE.get((id(vocabs), name))
+    if cached is not None:
+        return cached
+    if name not in vocabs.vocabularies:
+        raise KeyError(f"unknown vocabulary: {name}")
+    vocab = vocabs.vocabularies[name]
+    exact: dict[str, str] = {}
+    keywords: list[tuple[str, str]] = []
+    for canonical, term in vocab.terms.items():
+        exact[fold_one(canonical, punctuation=True)] = canonical
+        for spelling in term.values:
+            exact[fold_one(str(spelling), punctuation=True)] = canonical
+        for keyword in term.keywords:
+            keywords.append((fold_one(keyword, punctuation=True), canonical))
+    # longer keywords first so "correo postal" beats "correo"
+    keywords.sort(key=lambda kv: -len(kv[0]))
+    _LOOKUP_CACHE[(id(vocabs), name)] = (exact, keywords)
+    return exact, keywords
 
 
 _LOOKUP_CACHE: dict[tuple[int, str], tuple[dict[str, str], list[tuple[str, str]]]] = {}
-
-DEFAULT_VOCABULARIES_PATH = Path(__file__).resolve().parent.parent / "rules" / "vocabularies.yaml"
-
-
-def load_vocabularies(path: Path | str = DEFAULT_VOCABULARIES_PATH) -> Vocabularies:
-    """Load ``rules/vocabularies.yaml``; errors name the file and key."""
-    vocabs = load_model(Vocabularies, Path(path))
-    for name, vocab in vocabs.vocabularies.items():
-        if vocab.output == "boolean" and set(vocab.terms) - {"true", "false"}:
-            raise ConfigError(f"{path}: vocabularies.{name}.terms: boolean terms must be true/false")
-    return vocabs
 
 
 def _coerce_vocabularies(vocabularies: Vocabularies | Mapping[str, Any]) -> Vocabularies:
@@ -285,7 +244,7 @@ def map_vocabulary(
     contacto" -> web).
     """
     vocabs = _coerce_vocabularies(vocabularies)
-    exact, keywords = vocabs.lookup(vocabulary)
+    exact, keywords = vocabulary_lookup(vocabs, vocabulary)
     is_bool = vocabs.vocabularies[vocabulary].output == "boolean"
     raw = clean_strings(values)
 

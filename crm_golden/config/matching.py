@@ -2,7 +2,7 @@
 
 The file is the user's declarative description of how records are linked, in the
 spirit of Splink's settings: it names columns of the normalized record (see
-``transforms/schema.py``), never a particular source, so the same file works for any
+``crm_golden/schema.py``), never a particular source, so the same file works for any
 source mapping. Everything is validated up front so a typo in a level ``kind`` is a
 ``ConfigError`` naming the file and the key, not a failure halfway through a run.
 """

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from .base import ConfigError
+from .matching import MatchingRules, load_matching_rules
 from .sources import SourceConfig, load_sources
+from .survivorship import SurvivorshipRules, load_survivorship_rules
+from .validation import ValidationRules, load_validation_rules
+from .vocabularies import Vocabularies, load_vocabularies
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,10 @@ class Rules:
 
     folder: Path
     sources: list[SourceConfig]
-    validation: Any
-    vocabularies: Any
-    matching: Any
-    survivorship: Any
+    validation: ValidationRules
+    vocabularies: Vocabularies
+    matching: MatchingRules
+    survivorship: SurvivorshipRules
 
     @property
     def trust(self) -> dict[str, int]:
@@ -46,12 +48,6 @@ def load_rules(folder: Path) -> Rules:
     """Load ``sources/*.yaml``, ``validation.yaml``, ``vocabularies.yaml``, ``matching.yaml``
     and ``survivorship.yaml`` from ``folder``; any problem is a ``ConfigError`` naming file and key.
     """
-    from transforms.vocab import load_vocabularies
-
-    from .matching import load_matching_rules
-    from .survivorship import load_survivorship_rules
-    from .validation import load_validation_rules
-
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise ConfigError(f"{folder}: rules folder not found")

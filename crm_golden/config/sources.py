@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from transforms.schema import IDENTITY_FIELDS
+from crm_golden.schema import IDENTITY_FIELDS
 
 from .base import ConfigError, StrictModel, load_model
 

@@ -1,7 +1,7 @@
 """Steward verbs: merge, split, not-same, review export/import and history.
 
 Every verb that records a decision follows the same path, under the ledger lock
-(:func:`crm_golden.ledger.ledger_lock`) so that two stewards acting at once are serialized
+(:func:`flows.ledger.ledger_lock`) so that two stewards acting at once are serialized
 and neither decision is lost:
 
 1. read the latest published run (only the columns needed: a merge on 100k customers must
@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm_golden.ledger import append_decisions, ledger_lock, read_ledger
+from flows.ledger import append_decisions, ledger_lock, read_ledger
 from transforms import decisions as dec
 
 RULES_POINTER = "rules_dir.txt"  # written by each full run: the rules folder it used

@@ -26,9 +26,9 @@ from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
-from crm_golden.synth import names as N
-from crm_golden.synth import places as P
-from crm_golden.synth.text import (
+from synth import names as N
+from synth import places as P
+from synth.text import (
     feminine_surname,
     is_cyrillic,
     latinize_name,

@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from crm_golden.generate import generate
+    from synth.generate import generate
 
     t0 = time.perf_counter()
     counts = generate(args.customers, Path(args.output), seed=args.seed)
@@ -75,7 +75,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _steward_call(fn: Callable[[], int]) -> int:
     """Run a steward verb; an invalid request prints its reason and exits 2, nothing done."""
-    from crm_golden.steward import StewardError
+    from flows.steward import StewardError
 
     try:
         return fn()
@@ -85,7 +85,7 @@ def _steward_call(fn: Callable[[], int]) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules)
@@ -95,7 +95,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         out = steward.split(args.output, args.records, args.reason, args.by, args.rules)
@@ -105,7 +105,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_not_same(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules)
@@ -115,7 +115,7 @@ def cmd_not_same(args: argparse.Namespace) -> int:
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         n = steward.review_export(args.output, args.file, band=args.band)
@@ -125,7 +125,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules)
@@ -135,7 +135,7 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from crm_golden import steward
+    from flows import steward
 
     def go() -> int:
         hist = steward.history(args.output, args.golden_id)

@@ -1,0 +1,1 @@
+"""Data and text helpers for the synthetic export generator (``synth.generate``)."""
