@@ -23,8 +23,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synth.generate import generate  # noqa: E402
 from flows import stages  # noqa: E402
+from synth.generate import generate  # noqa: E402
 
 
 def run_once(ctx: stages.RunContext, rules, records: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

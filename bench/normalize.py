@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crm_golden.config.validation import ValidationRules  # noqa: E402
+from crm_golden.config.vocabularies import load_vocabularies  # noqa: E402
 from synth import names as N  # noqa: E402
 from synth import places as P  # noqa: E402
 from synth.text import (  # noqa: E402
@@ -39,7 +40,6 @@ from synth.text import (  # noqa: E402
 )
 from transforms.normalize import normalize_records  # noqa: E402
 from transforms.validate import quality_metrics, split_quarantine  # noqa: E402
-from crm_golden.config.vocabularies import load_vocabularies  # noqa: E402
 
 COUNTRY_LABELS = {"ES": ["España", "ES", "Spain", "ESP", "españa", "ESPAÑA", None],
                   "MX": ["México", "MX", "Mexico", "MEX", None],

@@ -28,8 +28,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from flows import steward
-    from synth.generate import generate
     from flows.pipeline import run_pipeline
+    from synth.generate import generate
     from transforms.publish import latest_run_dir
 
     data, out = args.workdir / "data", args.workdir / "out"

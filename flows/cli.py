@@ -11,7 +11,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from crm_golden.config.base import ConfigError
+from flows import steward
+from flows.pipeline import crm_golden_pipeline, run_pipeline
+from flows.steward import StewardError
+from synth.generate import generate
+from transforms.baseline import exact_key_clusters
+from transforms.evaluate import difficulty_profile, pairwise_metrics
+from transforms.publish import latest_run_dir
 
 log = logging.getLogger("crm_golden")
 
@@ -25,12 +34,10 @@ def _quiet_prefect() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.no_prefect:
-        from flows.pipeline import run_pipeline
 
         summary = run_pipeline(args.rules, args.output, retrain_model=args.retrain)
     else:
         _quiet_prefect()
-        from flows.pipeline import crm_golden_pipeline
 
         summary = crm_golden_pipeline(rules_dir=str(args.rules), output_dir=str(args.output),
                                       retrain_model=args.retrain)
@@ -41,7 +48,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from synth.generate import generate
 
     t0 = time.perf_counter()
     counts = generate(args.customers, Path(args.output), seed=args.seed)
@@ -52,11 +58,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    import pandas as pd
 
-    from transforms.baseline import exact_key_clusters
-    from transforms.evaluate import difficulty_profile, pairwise_metrics
-    from transforms.publish import latest_run_dir
 
     run_dir = latest_run_dir(Path(args.output))
     truth = pd.read_csv(args.truth, dtype=str, keep_default_na=False)
@@ -75,7 +77,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _steward_call(fn: Callable[[], int]) -> int:
     """Run a steward verb; an invalid request prints its reason and exits 2, nothing done."""
-    from flows.steward import StewardError
 
     try:
         return fn()
@@ -85,7 +86,6 @@ def _steward_call(fn: Callable[[], int]) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules)
@@ -95,7 +95,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         out = steward.split(args.output, args.records, args.reason, args.by, args.rules)
@@ -105,7 +104,6 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_not_same(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules)
@@ -115,7 +113,6 @@ def cmd_not_same(args: argparse.Namespace) -> int:
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         n = steward.review_export(args.output, args.file, band=args.band)
@@ -125,7 +122,6 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules)
@@ -135,7 +131,6 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from flows import steward
 
     def go() -> int:
         hist = steward.history(args.output, args.golden_id)

@@ -19,8 +19,27 @@ import pandas as pd
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
-from transforms import ingest as ingest_mod
 from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+from flows.ledger import ledger_lock, read_ledger
+from transforms import ingest as ingest_mod
+from transforms.decisions import constraints_for_run, drop_decided_pairs
+from transforms.golden_ids import (
+    REGISTRY_FILES,
+    GoldenIdRegistry,
+    assign_golden_ids,
+    build_membership,
+)
+from transforms.link import build_review_queue, link_records
+from transforms.model import FSModel
+from transforms.normalize import (
+    NORMALIZED_ATTRIBUTE_PREFIX,
+    normalize_attributes,
+    normalize_records,
+)
+from transforms.publish import previous_run_dir, publish_run, write_parquet
+from transforms.report import build_audit, headline_markdown, invalid_samples, render_report
+from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
+from transforms.validate import quality_metrics, split_quarantine
 
 log = logging.getLogger("crm_golden.stages")
 
@@ -122,8 +141,6 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
     Typed attributes replace their raw text under ``attr.<name>`` (numbers, dates, booleans,
     vocabulary terms); the text as exported stays in ``attr_raw.<name>``.
     """
-    from transforms.normalize import normalize_attributes, normalize_records
-    from transforms.validate import quality_metrics, split_quarantine
 
     with timed(ctx, "normalize"):
         defaults = source_defaults(rules)
@@ -140,7 +157,6 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
 
 
 def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
-    from transforms.normalize import NORMALIZED_ATTRIBUTE_PREFIX
 
     out = normalized.copy()
     for col in typed.columns:
@@ -185,7 +201,6 @@ def _matching_hash(rules: Rules) -> str:
 
 def load_saved_model(ctx: RunContext, rules: Rules) -> Any | None:
     """The model trained by an earlier run with the same matching rules, if any."""
-    from transforms.model import FSModel
 
     path = ctx.state_dir / "model.json"
     stamp = ctx.state_dir / "model.rules.sha256"
@@ -212,7 +227,6 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
                must_link: pd.DataFrame | None = None,
                cannot_link: pd.DataFrame | None = None) -> Any:
     """Block, compare, score with the (re)trained model and cluster without chaining."""
-    from transforms.link import link_records
 
     with timed(ctx, "link"):
         model = None if retrain else load_saved_model(ctx, rules)
@@ -226,7 +240,6 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
 
 def load_registry(ctx: RunContext) -> Any | None:
     """The golden id registry from ``OUTPUT/state/``; None on a first run or lost state."""
-    from transforms.golden_ids import REGISTRY_FILES, GoldenIdRegistry
 
     paths = {k: ctx.state_dir / v for k, v in REGISTRY_FILES.items()}
     if not all(p.is_file() for p in paths.values()):
@@ -236,8 +249,6 @@ def load_registry(ctx: RunContext) -> Any | None:
 
 def save_registry(ctx: RunContext, registry: Any) -> None:
     """Replace each registry file atomically (write .tmp, then rename)."""
-    from transforms.golden_ids import REGISTRY_FILES
-    from transforms.publish import write_parquet
 
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
     for key, name in REGISTRY_FILES.items():
@@ -260,8 +271,6 @@ class GoldenResult:
 def stage_survive(ctx: RunContext, rules: Rules, clean: pd.DataFrame,
                   clusters: pd.DataFrame) -> GoldenResult:
     """Survivorship per cluster, then stable golden ids from the registry in ``state/``."""
-    from transforms.golden_ids import assign_golden_ids, build_membership
-    from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 
     with timed(ctx, "survive"):
         golden = survive(clean, clusters, rules.survivorship, rules.trust)
@@ -299,8 +308,6 @@ def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
     profiles with the same survivorship and clustering rules without being told where
     they are (they still check the rules' hash against the latest audit).
     """
-    from flows.ledger import ledger_lock, read_ledger
-    from transforms.decisions import constraints_for_run
 
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(ctx.state_dir / "rules_dir.txt", str(ctx.rules_dir))
@@ -326,15 +333,6 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
                   normalized: NormalizeResult, accounting: pd.DataFrame, linked: Any,
                   golden: GoldenResult, decisions: Decisions) -> dict[str, Any]:
     """Write every output of the contract, then move ``latest``; persist state after."""
-    from transforms.decisions import drop_decided_pairs
-    from transforms.link import build_review_queue
-    from transforms.publish import previous_run_dir, publish_run
-    from transforms.report import (
-        build_audit,
-        headline_markdown,
-        invalid_samples,
-        render_report,
-    )
 
     with timed(ctx, "publish"):
         previous = previous_run_dir(ctx.output_dir)
@@ -368,7 +366,6 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
     # Publish and save state under the ledger lock, so a steward verb never interleaves with
     # it. A decision recorded while this run was computing is not reflected in this run's
     # tables (it stays in the ledger and applies on the next run): say so, loudly.
-    from flows.ledger import ledger_lock, read_ledger
 
     with ledger_lock(ctx.state_dir):
         arrived = len(read_ledger(ctx.state_dir)) - len(decisions.ledger)

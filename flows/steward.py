@@ -38,8 +38,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crm_golden.config.rules import load_rules
 from flows.ledger import append_decisions, ledger_lock, read_ledger
+from flows.stages import load_registry, new_run_context, save_registry
 from transforms import decisions as dec
+from transforms import report as rep
+from transforms.cluster import cluster_pairs
+from transforms.golden_ids import assign_golden_ids
+from transforms.link import build_review_queue
+from transforms.mask import mask_free_text, mask_name
+from transforms.publish import latest_run_dir, publish_run
+from transforms.survive import attach_golden_ids, survive
 
 RULES_POINTER = "rules_dir.txt"  # written by each full run: the rules folder it used
 LINK_COLUMNS = ["left_record_id", "right_record_id", "match_weight", "band"]
@@ -93,7 +102,6 @@ class Latest:
 
 def load_latest(output_dir: Path) -> Latest:
     """Read the latest run's record index (clean record ids joined to the crosswalk)."""
-    from transforms.publish import latest_run_dir
 
     try:
         run_dir = latest_run_dir(output_dir)
@@ -128,7 +136,6 @@ def load_rules_checked(rules_dir: Path, audit: dict) -> Any:
     Survivorship and clustering settings must be those the published profiles were built
     with, or a partial republish would mix two rule sets in one table.
     """
-    from crm_golden.config.rules import load_rules
 
     if not rules_dir.is_dir():
         raise StewardError(f"rules folder {rules_dir} not found; pass --rules DIR (the folder "
@@ -274,7 +281,6 @@ class Outcome:
 def _dense_cluster(records: pd.DataFrame, pairs: pd.DataFrame, settings: Any,
                    must: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
     """``cluster_pairs`` on a subset: record ids made dense, cluster id = smallest record id."""
-    from transforms.cluster import cluster_pairs
 
     records = records.sort_values("record_id", kind="mergesort").reset_index(drop=True)
     orig = records["record_id"].to_numpy(dtype=np.int64)
@@ -305,11 +311,6 @@ def republish(output_dir: Path, latest: Latest, ledger_before: list[dict],
     Call with the ledger lock held. The new run is computed in memory first; the ledger is
     appended just before publishing, and the id registry saved just after (as a full run).
     """
-    from flows.stages import load_registry, new_run_context, save_registry
-    from transforms import report as rep
-    from transforms.golden_ids import assign_golden_ids
-    from transforms.publish import publish_run
-    from transforms.survive import attach_golden_ids, survive
 
     t0 = time.perf_counter()
     run_dir = latest.run_dir
@@ -507,7 +508,6 @@ def not_same(output_dir: Path, records: list[str], reason: str, by: str | None =
 
 def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
     """Write the review queue (or another band of links) as a CSV for a steward; rows out."""
-    from transforms.link import build_review_queue
 
     latest = load_latest(Path(output_dir))
     if band == "review":
@@ -595,7 +595,6 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
     Follows every id that redirects (directly or not) to ``golden_id``'s current profile,
     so a merged-away id shows its past too.
     """
-    from transforms.mask import mask_free_text, mask_name
 
     output_dir = Path(output_dir)
     latest = load_latest(output_dir)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from crm_golden.schema import NORMALIZED_COLUMNS
 from transforms.names import (
     NAME_OUTPUT_COLUMNS,
     canonical_given,
@@ -19,7 +20,6 @@ from transforms.names import (
     nickname_equivalent,
     normalize_names,
 )
-from crm_golden.schema import NORMALIZED_COLUMNS
 
 
 def one(**cols: object) -> pd.Series:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from crm_golden.config.validation import ValidationRules
-from transforms.normalize import normalize_attributes, normalize_records, parse_numbers
 from crm_golden.config.vocabularies import load_vocabularies
+from transforms.normalize import normalize_attributes, normalize_records, parse_numbers
 
 DEFAULTS = {
     "marketing": {"default_country": "ES", "date_format": "%d/%m/%Y"},

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from flows.cli import main as cli_main
-from synth.generate import generate
 from flows.pipeline import run_pipeline
+from synth.generate import generate
 from transforms.publish import OUTPUT_TABLES, latest_run_dir
 
 CONTRACT_FILES = [f"{t}.parquet" for t in OUTPUT_TABLES] + [
@@ -118,8 +118,8 @@ def test_prefect_flow_runs_the_pipeline(prefect_harness, exports: Path, tmp_path
 
 def test_decision_recorded_during_a_run_is_reported(exports: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.ledger import append_decisions, ledger_lock
     from flows import pipeline, stages
+    from flows.ledger import append_decisions, ledger_lock
 
     real_link = stages.stage_link
 

@@ -13,9 +13,9 @@ import pytest
 
 from flows import steward
 from flows.cli import main as cli_main
-from synth.generate import generate
 from flows.ledger import LEDGER_FILE, ledger_lock, read_ledger
 from flows.pipeline import run_pipeline
+from synth.generate import generate
 from tests.steward_worker import act
 from transforms.publish import latest_run_dir
 

@@ -10,8 +10,8 @@ import pytest
 
 from crm_golden.config.base import ConfigError
 from crm_golden.config.survivorship import SurvivorshipRules, load_survivorship_rules
-from transforms.golden_ids import assign_golden_ids, build_membership
 from crm_golden.schema import KNOWN_ATTRIBUTES
+from transforms.golden_ids import assign_golden_ids, build_membership
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 
 RULES_PATH = Path(__file__).resolve().parents[1] / "rules" / "survivorship.yaml"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms.baseline import exact_key_clusters
+
 TRUTH_COLUMNS = ["source", "source_record_id", "entity_id"]
 
 
@@ -80,7 +82,6 @@ def difficulty_profile(clean: pd.DataFrame, truth: pd.DataFrame) -> dict[str, fl
     if strong:
         # Pairs inside an entity that share some strong key = sum over entity of pairs in the
         # union-by-key components; computed with the exact-key baseline restricted per entity.
-        from transforms.baseline import exact_key_clusters
 
         sub = df.reset_index(drop=True).copy()
         sub["record_id"] = range(len(sub))

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.config.matching import MatchingRules
-from transforms.block import block_records
-from transforms.cluster import cluster_pairs
+from transforms.block import block_records, within_block_pairs
+from transforms.cluster import _as_pairs, cluster_pairs
 from transforms.compare import compare_pairs
 from transforms.model import FSModel, score_pairs, train_model, weight_histogram
 
@@ -139,7 +139,6 @@ def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:
     """Steward pairs given in original record_ids -> dense positions (unknown ids dropped)."""
     if pairs is None:
         return None
-    from transforms.cluster import _as_pairs
 
     a, b = _as_pairs(pairs)
     pa = np.searchsorted(orig_ids, a)
@@ -174,7 +173,6 @@ def build_review_queue(pairs: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame
 
 def pairs_from_clusters(clusters: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """All within-cluster record pairs (left < right), e.g. for pairwise evaluation."""
-    from transforms.block import within_block_pairs
 
     rid = clusters["record_id"].to_numpy(dtype=np.int64)
     cid = clusters["cluster_id"].to_numpy(dtype=np.int64)

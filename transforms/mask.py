@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable
 
 import pandas as pd
+import phonenumbers
 
 STAR = "*"
 _HIDDEN = "***"
@@ -88,7 +89,6 @@ def _group_digits(chars: str) -> str:
 def _country_code(digits: str) -> str:
     """Calling code of an international number (``34612345678`` -> ``34``), best effort."""
     try:
-        import phonenumbers
 
         number = phonenumbers.parse("+" + digits, None)
         return str(number.country_code)

@@ -40,11 +40,11 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from crm_golden.schema import NORMALIZED_COLUMNS
 from transforms.reference import given_names as _gn
 from transforms.reference import honorifics as _hon
 from transforms.reference import nicknames as _nick
 from transforms.reference import translit as _tr
-from crm_golden.schema import NORMALIZED_COLUMNS
 
 INPUT_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "gender"]
 STATUS_COLUMNS = [

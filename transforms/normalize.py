@@ -38,12 +38,13 @@ import pandas as pd
 import pyarrow as pa
 
 from crm_golden.config.validation import ValidationRules
+from crm_golden.schema import ATTRIBUTE_PREFIX
 from transforms.addresses import normalize_addresses, normalize_countries
 from transforms.companies import normalize_companies
 from transforms.dates import parse_date_column, parse_dates_by_source
 from transforms.emails import normalize_emails
+from transforms.names import normalize_names
 from transforms.phones import normalize_phones
-from crm_golden.schema import ATTRIBUTE_PREFIX
 from transforms.tax_ids import normalize_tax_ids
 from transforms.vocab import Vocabularies, clean_strings, factorize_cells, map_vocabulary
 
@@ -96,15 +97,6 @@ def source_settings(records: pd.DataFrame, source_defaults: pd.DataFrame | Mappi
     return out
 
 
-def _names_function():  # noqa: ANN202 - the names normalizer, or None when not installed
-    try:
-        from transforms.names import normalize_names
-    except ImportError:
-        log.warning("transforms.names not available: name columns not produced")
-        return None
-    return normalize_names
-
-
 def _distinct_name_rows(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """(one row per distinct combination of the name columns, row -> combination code)."""
     cols = [c for c in NAME_INPUT_COLUMNS if c in records.columns]
@@ -125,11 +117,9 @@ def _name_chunks(records: pd.DataFrame, chunks: int, threshold: int
                  ) -> tuple[list[pd.DataFrame], np.ndarray] | None:
     """Distinct name combinations in ``chunks`` slices, and row -> combination code.
 
-    None when names should run inline: no names module, or too few combinations
-    for worker processes to pay off.
+    None when names should run inline: too few combinations for worker processes to
+    pay off.
     """
-    if _names_function() is None:
-        return None
     distinct, codes = _distinct_name_rows(records)
     if len(distinct) <= threshold:
         return None
@@ -156,16 +146,8 @@ def _names_of(per_combination: list[pd.DataFrame], codes: np.ndarray,
 
 
 def normalize_name_part(records: pd.DataFrame) -> pd.DataFrame:
-    """Name columns from ``transforms.names.normalize_names`` (owned by another module).
-
-    Kept behind this function so the rest of normalization works (and is
-    testable) while names are developed separately; without it no name
-    columns are added and a warning is logged once.
-    """
-    fn = _names_function()
-    if fn is None:
-        return pd.DataFrame(index=records.index)
-    names = fn(records)
+    """Name columns from ``transforms.names.normalize_names``, without the input columns."""
+    names = normalize_names(records)
     return names.drop(columns=[c for c in names.columns if c in records.columns])
 
 
@@ -335,7 +317,7 @@ def _normalize_records(
     if include_names and pool.executor is not None:
         chunked = _name_chunks(records, workers * NAME_CHUNKS_PER_WORKER, threshold)
         if chunked is not None:
-            names = ([pool.submit(_names_function(), chunk) for chunk in chunked[0]], chunked[1])
+            names = ([pool.submit(normalize_names, chunk) for chunk in chunked[0]], chunked[1])
     emails = pool.submit(normalize_emails, _column(records, "email"))
     effective = row_country.fillna(settings["default_country"])
     parts: list[pd.DataFrame | _Job] = [countries, emails, _Concat(phones)]

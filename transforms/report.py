@@ -28,9 +28,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
+from crm_golden.schema import IDENTITY_FIELDS
 from transforms.mask import mask_email, mask_free_text, mask_name, mask_phone, mask_value
 
 AUDIT_FORMAT = "crm-golden-audit/1"
@@ -605,7 +608,6 @@ def invalid_samples(records: pd.DataFrame, per_reason: int = 50) -> pd.DataFrame
     source × field × reason. The values are personal: ``build_audit`` masks them, and this
     frame must not be written anywhere.
     """
-    from crm_golden.schema import IDENTITY_FIELDS
 
     frames = []
     source = records["source"] if "source" in records.columns else pd.Series(
@@ -843,8 +845,6 @@ def _figure(draw: Any, label: str, key: str, size: tuple[float, float] = (8.0, 2
     rather than computed by a layout engine: it halves the drawing time and keeps every
     chart's plot area aligned.
     """
-    import matplotlib
-    from matplotlib.figure import Figure
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "crm-golden",
                                 "font.size": 9, "axes.spines.top": False,

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from crm_golden.config.vocabularies import (  # noqa: F401 - re-exported for callers
     DEFAULT_VOCABULARIES_PATH,
     Vocabularies,

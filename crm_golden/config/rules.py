@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
 from .base import ConfigError
 from .matching import MatchingRules, load_matching_rules
 from .sources import SourceConfig, load_sources
