@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
@@ -29,7 +30,7 @@ from transforms.golden_ids import (
     assign_golden_ids,
     build_membership,
 )
-from transforms.link import build_review_queue, link_records
+from transforms.link import LinkResult, build_review_queue, link_records
 from transforms.model import FSModel
 from transforms.normalize import (
     NORMALIZED_ATTRIBUTE_PREFIX,
@@ -199,7 +200,7 @@ def _matching_hash(rules: Rules) -> str:
     return hashlib.sha256((rules.folder / "matching.yaml").read_bytes()).hexdigest()
 
 
-def load_saved_model(ctx: RunContext, rules: Rules) -> Any | None:
+def load_saved_model(ctx: RunContext, rules: Rules) -> FSModel | None:
     """The model trained by an earlier run with the same matching rules, if any."""
 
     path = ctx.state_dir / "model.json"
@@ -211,7 +212,7 @@ def load_saved_model(ctx: RunContext, rules: Rules) -> Any | None:
     return FSModel.from_json(path.read_text(encoding="utf-8"))
 
 
-def save_model(ctx: RunContext, rules: Rules, model: Any) -> None:
+def save_model(ctx: RunContext, rules: Rules, model: FSModel) -> None:
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(ctx.state_dir / "model.json", model.to_json())
     atomic_write_text(ctx.state_dir / "model.rules.sha256", _matching_hash(rules))
@@ -225,7 +226,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool = False,
                must_link: pd.DataFrame | None = None,
-               cannot_link: pd.DataFrame | None = None) -> Any:
+               cannot_link: pd.DataFrame | None = None) -> LinkResult:
     """Block, compare, score with the (re)trained model and cluster without chaining."""
 
     with timed(ctx, "link"):
@@ -238,7 +239,7 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
 # --------------------------------------------------------------------------- golden profiles
 
 
-def load_registry(ctx: RunContext) -> Any | None:
+def load_registry(ctx: RunContext) -> GoldenIdRegistry | None:
     """The golden id registry from ``OUTPUT/state/``; None on a first run or lost state."""
 
     paths = {k: ctx.state_dir / v for k, v in REGISTRY_FILES.items()}
@@ -247,7 +248,7 @@ def load_registry(ctx: RunContext) -> Any | None:
     return GoldenIdRegistry(**{k: pd.read_parquet(p) for k, p in paths.items()})
 
 
-def save_registry(ctx: RunContext, registry: Any) -> None:
+def save_registry(ctx: RunContext, registry: GoldenIdRegistry) -> None:
     """Replace each registry file atomically (write .tmp, then rename)."""
 
     ctx.state_dir.mkdir(parents=True, exist_ok=True)
@@ -264,8 +265,8 @@ class GoldenResult:
     crosswalk: pd.DataFrame
     redirects: pd.DataFrame
     churn: dict[str, int]
-    registry: Any
-    schema: Any = None
+    registry: GoldenIdRegistry
+    schema: pa.Schema | None = None
 
 
 def stage_survive(ctx: RunContext, rules: Rules, clean: pd.DataFrame,
@@ -330,7 +331,7 @@ def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
 
 
 def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
-                  normalized: NormalizeResult, accounting: pd.DataFrame, linked: Any,
+                  normalized: NormalizeResult, accounting: pd.DataFrame, linked: LinkResult,
                   golden: GoldenResult, decisions: Decisions) -> dict[str, Any]:
     """Write every output of the contract, then move ``latest``; persist state after."""
 
