@@ -192,3 +192,12 @@ def test_one_persons_records_keep_the_evidence_of_a_value_that_looks_shared() ->
                family_1_key=["danilov"] * 3 + ["garcia"] * 3)
     got = _levels(rec, SHARED_EMAIL, [(0, 1), (0, 2), (3, 4), (3, 5)])
     assert got == ["exact", "shared", "shared", "shared"]
+
+
+def test_every_configured_level_kind_has_one_registered_test() -> None:
+    from typing import get_args
+
+    from crm_golden.config.matching import LevelKind
+    from transforms.compare_levels import LEVEL_KINDS
+
+    assert set(LEVEL_KINDS) == set(get_args(LevelKind))

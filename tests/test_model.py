@@ -90,9 +90,9 @@ def test_model_rejects_other_comparisons() -> None:
         FSModel.from_json('{"format": "other"}')
 
 
-def test_m_from_near_certain_pairs_of_the_prior_rules() -> None:
-    """m of a comparison = its level shares among pairs a prior rule on *other* columns
-    calls near-certain; comparisons every rule touches keep their EM estimate."""
+def test_m_from_near_certain_pairs_of_the_rules() -> None:
+    """m of a comparison follows its level shares among pairs a near-certain rule on
+    *other* columns selects; comparisons every rule touches keep their EM estimate."""
     n = 300
     rng = np.random.default_rng(3)
     dob = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 15000, n), unit="D")
@@ -108,20 +108,22 @@ def test_m_from_near_certain_pairs_of_the_prior_rules() -> None:
     comps = [COMPS[1], Comparison(name="email", columns=["email_key"],
                                   levels=[Level(name="exact", kind="exact")])]
     model = _train_on_duplicates(rec, comps, n)
-    assert model.training["m_sources"] == {"dob": f"rules:{n}", "email": "em"}
-    assert model.comparisons[0].m[0] == pytest.approx(0.9, abs=1e-3)
-    off = _train_on_duplicates(rec, comps, n, m_from_prior_rules=False)
+    assert model.training["m_sources"]["dob"].startswith(f"near_certain:{n}:")
+    assert model.training["m_sources"]["email"] == "em"
+    assert model.comparisons[0].m[0] == pytest.approx(0.9, abs=0.01)
+    off = _train_on_duplicates(rec, comps, n, near_certain=False)
     assert set(off.training["m_sources"].values()) == {"em"}
 
 
 def _train_on_duplicates(rec: pd.DataFrame, comps: list[Comparison], n: int,
-                         m_from_prior_rules: bool = True) -> FSModel:
-    """Train on candidates (i, n + i): record i and its duplicate, with the prior rule
-    email + given name."""
+                         near_certain: bool = True) -> FSModel:
+    """Train on candidates (i, n + i): record i and its duplicate, with the near-certain
+    rule email + given name."""
     left, right = np.arange(n), np.arange(n, 2 * n)
     result = compare_pairs(rec, left, right, comps)
-    settings = ModelSettings(u_random_pairs=5000, prior_rules=[["email_key", "given_canon"]],
-                             m_from_prior_rules=m_from_prior_rules, em_min_rule_pairs=50)
+    rules = [["email_key", "given_canon"]] if near_certain else []
+    settings = ModelSettings(u_random_pairs=5000, near_certain_rules=rules,
+                             em_min_rule_pairs=50)
     return train_model(rec, result, comps, settings, 2 * n * (2 * n - 1) // 2,
                        pairs=(left, right))
 
@@ -149,7 +151,7 @@ def test_a_level_on_a_rule_field_keeps_its_em_m() -> None:
         Level(name="exact", kind="exact"),
         Level(name="swapped", kind="swapped", columns=["family_1_key", "given_key"])])]
     model = _train_on_duplicates(rec, comps, n)
-    assert model.training["m_sources"] == {"family": f"rules:{n - 30}+em"}
+    assert model.training["m_sources"]["family"].startswith(f"near_certain:{n - 30}:")
     m = model.comparisons[0].m
     assert m[1] > 0.05  # EM saw the swaps; the rule's pairs could not (floor 1e-4)
     assert sum(m) == pytest.approx(1.0)

@@ -135,6 +135,18 @@ def link_records(
     return LinkResult(pairs=pairs, model=model, clusters=clusters, metrics=metrics)
 
 
+def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
+                     model: FSModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every candidate pair scored with ``model`` (no band filter), and the records with the
+    dense ``record_id`` the pairs refer to. For evaluation: the reliability of
+    ``match_probability`` is measured over all candidates, not only the kept ones."""
+    clean = clean.sort_values("record_id", kind="stable").reset_index(drop=True)
+    clean = clean.assign(record_id=np.arange(len(clean), dtype=np.int64))
+    blocks = block_records(clean, rules.blocking_rules, rules.link_type, rules.max_block_size)
+    comp = compare_pairs(clean, blocks.left, blocks.right, rules.comparisons)
+    return score_pairs(comp, model, blocks.left, blocks.right, rules.bands), clean
+
+
 def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:
     """Steward pairs given in original record_ids -> dense positions (unknown ids dropped)."""
     if pairs is None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from crm_golden.config.matching import Bands, Comparison, ModelSettings
 from transforms.block import unique_counts
@@ -216,18 +217,18 @@ def train_model(
     rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None = None,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FSModel:
-    """Train m/u/prior without labels (see module docstring).
+    """Learn u, m and the prior from the data at hand, without labels.
 
-    ``pairs`` (left, right record positions of the candidates) lets the prior come from
-    ``settings.prior_rules``: EM's match share among candidates is inflated by namesakes
-    and households that agree on the blocking keys, and the error grows with data size.
-
-    ``rule_pairs`` (from ``BlockingResult.rule_pairs``): when given, m is estimated by one
-    EM run per blocking rule over that rule's pairs, leaving out the comparisons on the
-    rule's own columns, and averaged (Splink's approach: EM on all blocked pairs lets
-    namesakes who agree on the blocking keys pass for matches). Otherwise, or for
-    comparisons no rule can train, EM runs on all candidates. u is fixed at its
-    random-pair value throughout; the last EM estimates only the match share.
+    - u: level shares among random record pairs (almost all non-matches), corrected for
+      the matches they contain.
+    - m: by EM per blocking rule with u fixed, leaving out the comparisons on the rule's
+      own columns (Splink's approach), then blended with the level shares among the
+      near-certain pairs of ``settings.near_certain_rules`` on other fields, each source
+      weighted by how well the data supports it (``_blend_near_certain``).
+    - prior: the share of random pairs that match, as the fixed point of "expected
+      matches = sum of the candidates' match probabilities" (``_learn_prior``).
+    ``pairs`` are the candidates' (left, right) record positions; ``rule_pairs`` the
+    candidates of each blocking rule (``BlockingResult.rule_pairs``).
     """
     ra, rb = random_pairs(records, settings.u_random_pairs, settings.seed, link_type)
     rand = compare_pairs(records, ra, rb, comparisons)
@@ -237,25 +238,82 @@ def train_model(
         u = _level_probs(rand.levels[:, i], c.n_levels)
         u = np.clip(u, settings.u_floor, 1.0)
         u_rand.append(u / u.sum())
-    lv = candidates.levels
+    used = comparisons_used(comparisons, candidates)
+    m, runs, sample = _m_by_em(candidates.levels, n_levels, u_rand, used, candidates,
+                               settings, rule_pairs)
+    m_sources = ["em"] * len(n_levels)
+    near_certain = None
+    if settings.near_certain_rules and pairs is not None:
+        near_certain, m_sources = _blend_near_certain(
+            records, pairs, candidates.levels, n_levels, m, used, settings,
+            [list(c.level_names) for c in candidates.comparisons])
+    fixed = [list(c.fixed_weights) for c in candidates.comparisons]
+    if settings.prior is not None:
+        prior, prior_info = settings.prior, {"source": "configured"}
+    else:
+        prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
+                                         total_comparisons)
+    if settings.u_match_correction:
+        u_rand = [_remove_matches_from_u(u_rand[i], m[i], prior, settings.u_floor)
+                  for i in range(len(n_levels))]
+        if settings.prior is None:  # u changed: the prior's fixed point moves a little
+            prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
+                                             total_comparisons, start=prior)
+    params = [
+        ComparisonParams(
+            name=c.name,
+            level_names=list(c.level_names),
+            m=[float(x) for x in m[i]],
+            u=[float(x) for x in u_rand[i]],
+            tf_levels=list(c.tf_levels),
+            fixed_weights=list(c.fixed_weights),
+        )
+        for i, c in enumerate(candidates.comparisons)
+    ]
+    n_cand = candidates.levels.shape[0]
+    return FSModel(
+        comparisons=params,
+        prior=prior,
+        lambda_candidates=float(prior * max(total_comparisons, 1) / max(n_cand, 1)),
+        tf_floor=settings.tf_floor,
+        tf_max_boost_bits=settings.tf_max_boost_bits,
+        training={
+            "n_records": int(len(records)),
+            "candidate_pairs": int(n_cand),
+            "em_pairs": int(sample),
+            "em_runs": runs,
+            "prior": prior_info,
+            "m_sources": dict(zip([c.name for c in candidates.comparisons], m_sources,
+                                  strict=True)),
+            "near_certain_pairs": near_certain,
+            "u_random_pairs": int(ra.size),
+            "total_comparisons": int(total_comparisons),
+            "seed": settings.seed,
+        },
+    )
+
+
+def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
+             used: list[Comparison], candidates: ComparisonResult, settings: ModelSettings,
+             rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None,
+             ) -> tuple[list[np.ndarray], list[dict], int]:
+    """m by EM, one run per blocking rule with at least ``em_min_rule_pairs`` pairs, u
+    fixed at its random-pair value and the comparisons on the rule's own columns left out
+    (they agree by construction there); averaged over the runs that saw a comparison.
+    Comparisons no rule could train come from one EM run over all candidates."""
     rng = np.random.default_rng(settings.seed)
     m_sum = [np.zeros(k) for k in n_levels]
     m_runs = np.zeros(len(n_levels))
     runs: list[dict] = []
-    # m by EM per blocking rule, with u fixed at its random-pair value and the
-    # comparisons on the rule's own columns left out (they agree by construction there).
     for rule_name, (idx, cols) in (rule_pairs or {}).items():
         if idx.size < settings.em_min_rule_pairs:
             continue
-        keep = [
-            i for i, c in enumerate(comparisons_used(comparisons, candidates))
-            if not set(c.columns) & set(cols)
-        ]
+        keep = [i for i, c in enumerate(used) if not set(c.columns) & set(cols)]
         if not keep:
             continue
         if idx.size > settings.em_max_pairs:
             idx = np.sort(rng.choice(idx, settings.em_max_pairs, replace=False))
-        sub = lv[np.ix_(idx, keep)]
+        sub = levels[np.ix_(idx, keep)]
         m_k, _, lam_k, it_k, conv_k = run_em(
             sub, [n_levels[i] for i in keep], [u_rand[i] for i in keep], settings,
             lambda_init=0.3, fix_u=True)
@@ -265,95 +323,92 @@ def train_model(
         runs.append({"rule": rule_name, "pairs": int(idx.size), "lambda": round(lam_k, 4),
                      "iterations": it_k, "converged": conv_k,
                      "comparisons": [candidates.comparisons[i].name for i in keep]})
-    sample = lv
-    if lv.shape[0] > settings.em_max_pairs:
-        sample = lv[np.sort(rng.choice(lv.shape[0], settings.em_max_pairs, replace=False))]
+    sample = levels
+    if levels.shape[0] > settings.em_max_pairs:
+        sample = levels[np.sort(rng.choice(levels.shape[0], settings.em_max_pairs,
+                                           replace=False))]
     if (m_runs == 0).any():  # comparisons no rule could train: EM on all candidates
         m_all, _, _, _, _ = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                    fix_u=True)
         for i in np.flatnonzero(m_runs == 0):
             m_sum[i] += m_all[i]
             m_runs[i] = 1
-    m = [m_sum[i] / m_runs[i] for i in range(len(n_levels))]
-    m_sources = ["em"] * len(n_levels)
-    if settings.m_from_prior_rules and settings.prior_rules and pairs is not None:
-        m_sources = _m_from_rules(records, pairs, lv, n_levels, m,
-                                  comparisons_used(comparisons, candidates), settings,
-                                  [list(c.level_names) for c in candidates.comparisons])
-    # Share of matches among candidates with m and u fixed: only lambda is estimated.
-    _, u_em, lam, iters, conv = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
-                                       fix_u=True, m_init=m, fix_m=True)
-    n_cand = candidates.levels.shape[0]
-    deterministic_pairs = None
-    if settings.prior is not None:
-        prior = settings.prior
-        prior_source = "configured"
-    elif settings.prior_rules and pairs is not None:
-        hits = deterministic_pair_mask(records, pairs[0], pairs[1], settings.prior_rules)
-        deterministic_pairs = int(hits.sum())
-        prior = deterministic_pairs / settings.prior_recall / max(total_comparisons, 1)
-        prior_source = "deterministic_rules"
-    else:
-        prior = lam * n_cand / max(total_comparisons, 1)
-        prior_source = "em"
-    prior = float(min(max(prior, 1e-12), 0.5))
-    if settings.u_match_correction:
-        u_rand = [_remove_matches_from_u(u_rand[i], m[i], prior, settings.u_floor)
-                  for i in range(len(n_levels))]
-    params = [
-        ComparisonParams(
-            name=c.name,
-            level_names=list(c.level_names),
-            m=[float(x) for x in m[i]],
-            u=[float(x) for x in u_rand[i]],
-            tf_levels=list(c.tf_levels),
-            u_candidates=[float(x) for x in u_em[i]],
-            fixed_weights=list(c.fixed_weights),
-        )
-        for i, c in enumerate(candidates.comparisons)
-    ]
-    return FSModel(
-        comparisons=params,
-        prior=prior,
-        lambda_candidates=float(lam),
-        tf_floor=settings.tf_floor,
-        tf_max_boost_bits=settings.tf_max_boost_bits,
-        training={
-            "n_records": int(len(records)),
-            "candidate_pairs": int(n_cand),
-            "em_pairs": int(sample.shape[0]),
-            "em_runs": runs,
-            "em_iterations": int(iters),
-            "em_converged": bool(conv),
-            "prior_source": prior_source,
-            "m_sources": dict(zip([c.name for c in candidates.comparisons], m_sources,
-                                  strict=True)),
-            "prior_em": float(lam * n_cand / max(total_comparisons, 1)),
-            "deterministic_pairs": deterministic_pairs,
-            "u_random_pairs": int(ra.size),
-            "total_comparisons": int(total_comparisons),
-            "seed": settings.seed,
-        },
-    )
+    return [m_sum[i] / m_runs[i] for i in range(len(n_levels))], runs, int(sample.shape[0])
 
 
-def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
-                  levels: np.ndarray, n_levels: list[int], m: list[np.ndarray],
-                  comparisons: list[Comparison], settings: ModelSettings,
-                  level_names: list[list[str]]) -> list[str]:
-    """Replace ``m`` in place by level shares among near-certain pairs (see settings).
+def _learn_prior(candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
+                 fixed: list[list[float | None]], settings: ModelSettings,
+                 total_comparisons: int, start: float | None = None,
+                 ) -> tuple[float, dict]:
+    """P(match) of a random pair as the fixed point of prior = sum of the candidates' match
+    probabilities under that prior / all pairs.
 
-    For each comparison only the prior rules that share no column with it are used (a
-    rule on the email cannot tell how often matches agree on the email). A level that
-    reads a field one of those rules is on keeps its EM estimate: the family name's
-    ``swapped`` level (family = other's given name) never holds among pairs that a rule
-    on the given name selected, so its share there says nothing about matches. Returns,
-    per comparison, where its m came from: "rules:<n pairs>", "rules:<n pairs>+em" (some
-    levels from EM) or "em".
+    Pairs outside the candidates are taken as non-matches, so this is EM on the whole
+    pair space with m and u held: no recall of some rules has to be assumed.
     """
-    rules = settings.m_rules or settings.prior_rules
-    # one mask per rule, shared by every comparison that may use it
+    bayes = _bayes_factor_bits(candidates, m, u, fixed, settings)
+    total = max(total_comparisons, 1)
+    prior = start if start is not None else min(0.5, max(bayes.size / total, 1e-12) * 0.1)
+    iterations = 0
+    for iterations in range(1, 201):  # noqa: B007 - reported below
+        odds = np.exp2(np.clip(bayes + np.log2(prior / (1 - prior)), -60, 60))
+        new = float((odds / (1 + odds)).sum()) / total
+        new = min(max(new, 1e-12), 0.5)
+        if abs(np.log(new / prior)) < 1e-6:
+            prior = new
+            break
+        prior = new
+    return prior, {"source": "fixed_point", "iterations": iterations,
+                   "expected_matches_in_candidates": round(prior * total, 1)}
+
+
+def _bayes_factor_bits(candidates: ComparisonResult, m: list[np.ndarray],
+                       u: list[np.ndarray], fixed: list[list[float | None]],
+                       settings: ModelSettings) -> np.ndarray:
+    """Sum of level weights per candidate pair (no prior), term frequencies applied."""
+    params = [ComparisonParams(name=c.name, level_names=list(c.level_names),
+                               m=list(map(float, m[i])), u=list(map(float, u[i])),
+                               tf_levels=list(c.tf_levels), fixed_weights=fixed[i])
+              for i, c in enumerate(candidates.comparisons)]
+    probe = FSModel(comparisons=params, prior=0.5, lambda_candidates=0.0,
+                    tf_floor=settings.tf_floor, tf_max_boost_bits=settings.tf_max_boost_bits)
+    return pair_weights(candidates, probe)[0]
+
+
+def _dirichlet_concentration(counts: np.ndarray, base: np.ndarray) -> float:
+    """Empirical Bayes: the concentration c of a Dirichlet(c * base) prior that makes the
+    observed level counts most likely (Dirichlet-multinomial marginal likelihood).
+
+    Counts that agree with ``base`` give a large c (keep ``base``); counts that contradict
+    it give a small c (trust the counts).
+    """
+    grid = np.logspace(-2, 7, 181)
+    n = counts.sum()
+    cb = grid[:, None] * base[None, :]
+    loglik = (gammaln(grid) - gammaln(n + grid)
+              + (gammaln(counts[None, :] + cb) - gammaln(cb)).sum(axis=1))
+    return float(grid[int(np.argmax(loglik))])
+
+
+def _blend_near_certain(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
+                        levels: np.ndarray, n_levels: list[int], m: list[np.ndarray],
+                        comparisons: list[Comparison], settings: ModelSettings,
+                        level_names: list[list[str]]) -> tuple[dict[str, int], list[str]]:
+    """Update ``m`` in place with the level counts among near-certain pairs.
+
+    For each comparison only the rules that share no column with it are used (a rule on the
+    e-mail cannot tell how often matches agree on the e-mail). The EM estimate is the
+    prior mean of a Dirichlet whose strength is set by the data (empirical Bayes): a few
+    near-certain pairs that contradict EM outweigh it, many that agree with it confirm it.
+    A level that reads a field one of those rules is on keeps its EM share: the family
+    name's ``swapped`` level (family = the other's given name) never holds among pairs a
+    rule on the given name selected. Returns the near-certain pair count per rule and,
+    per comparison, where its m came from ("em", "near_certain:<pairs>:<c>" with c the
+    fitted concentration).
+    """
+    rules = settings.near_certain_rules
     hits = [deterministic_pair_mask(records, pairs[0], pairs[1], [r]) for r in rules]
+    counts_by_rule = {"+".join(r): int(h.sum()) for r, h in zip(rules, hits, strict=True)}
     sources = []
     for i, comp in enumerate(comparisons):
         cols = set(comp.columns) | {c for lv in comp.levels for c in (lv.columns or [])}
@@ -365,23 +420,27 @@ def _m_from_rules(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
                 rule_fields |= {_field_of(c) for c in rule}
         got = levels[usable, i]
         got = got[got >= 0]
-        if got.size < settings.em_min_rule_pairs:
+        if got.size == 0:
             sources.append("em")
             continue
-        mm = np.clip(_level_probs(got, n_levels[i]), settings.m_floor, 1.0)
-        mm /= mm.sum()
         by_name = {lv.name: lv for lv in comp.levels}
         biased = np.array([
             name in by_name and bool({_field_of(c) for c in by_name[name].columns or []}
                                      & rule_fields)
             for name in level_names[i]])  # includes "else", so one per level
-        if biased.any():
-            em_share = float(m[i][biased].sum())
-            mm[~biased] *= (1.0 - em_share) / mm[~biased].sum()
-            mm[biased] = m[i][biased]
-        m[i] = mm
-        sources.append(f"rules:{got.size}" + ("+em" if biased.any() else ""))
-    return sources
+        free = ~biased
+        counts = np.bincount(got, minlength=n_levels[i]).astype(float)[free]
+        em_share = float(m[i][free].sum())
+        base = m[i][free] / em_share
+        c = _dirichlet_concentration(counts, base)
+        post = (counts + c * base) / (counts.sum() + c)
+        post = np.clip(post, settings.m_floor, 1.0)
+        post /= post.sum()
+        m[i] = m[i].copy()
+        m[i][free] = post * em_share
+        m[i] /= m[i].sum()
+        sources.append(f"near_certain:{got.size}:c={c:.3g}")
+    return counts_by_rule, sources
 
 
 _FIELD_SUFFIXES = ("_canon", "_key", "_phonetic", "_norm", "_e164", "_nsn", "_1", "_2")
@@ -448,21 +507,11 @@ def comparisons_used(comparisons: list[Comparison], result: ComparisonResult) ->
     return [by_name[c.name] for c in result.comparisons]
 
 
-def score_pairs(
-    result: ComparisonResult,
-    model: FSModel,
-    left: np.ndarray,
-    right: np.ndarray,
-    bands: Bands,
-    min_weight: float | None = None,
-) -> pd.DataFrame:
-    """Match weight, probability, band and per-comparison level/weight for every pair.
-
-    ``min_weight`` drops pairs below it early (keeps memory bounded on millions of pairs).
-    """
-    if not model.matches(result):
-        raise ValueError("model was trained on other comparisons/levels; retrain it")
-    total = np.full(left.size, model.prior_weight, dtype=np.float64)
+def pair_weights(result: ComparisonResult,
+                 model: FSModel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Sum of level weights per pair (log2 Bayes factor, no prior) and each comparison's
+    weight; term-frequency adjusted exact levels use the agreeing value's frequency as u."""
+    total = np.zeros(result.levels.shape[0], dtype=np.float64)
     contrib: dict[str, np.ndarray] = {}
     for i, c in enumerate(model.comparisons):
         lv = result.levels[:, i].astype(np.int64)
@@ -477,6 +526,25 @@ def score_pairs(
             w[use] = np.minimum(w_tf, w[use] + model.tf_max_boost_bits)
         contrib[c.name] = w.astype(np.float32)
         total += w
+    return total, contrib
+
+
+def score_pairs(
+    result: ComparisonResult,
+    model: FSModel,
+    left: np.ndarray,
+    right: np.ndarray,
+    bands: Bands,
+    min_weight: float | None = None,
+) -> pd.DataFrame:
+    """Match weight, probability, band and per-comparison level/weight for every pair.
+
+    ``min_weight`` drops pairs below it early (keeps memory bounded on millions of pairs).
+    """
+    if not model.matches(result):
+        raise ValueError("model was trained on other comparisons/levels; retrain it")
+    bayes, contrib = pair_weights(result, model)
+    total = bayes + model.prior_weight
     keep = slice(None) if min_weight is None else total >= min_weight
     out = {
         "left_record_id": np.asarray(left)[keep],

@@ -20,6 +20,7 @@ from crm_golden.config.base import StrictModel, load_model
 LevelKind = Literal[
     "exact",
     "exact_shared",
+    "all_exact",
     "jaro_winkler",
     "levenshtein",
     "damerau",
@@ -63,13 +64,16 @@ class Level(StrictModel):
     name: str
     kind: LevelKind
     columns: list[str] | None = None  # default: the comparison's first column
-    threshold: float | None = None  # jaro_winkler: min similarity; lev/damerau: max edits
+    # jaro_winkler: min similarity; levenshtein/damerau: max edits; within_days: days;
+    # second_surname_differs: the Jaro-Winkler similarity below which surnames differ
+    threshold: float | None = None
     tf_adjust: bool | None = None  # default: comparison tf_adjust, exact levels only
     fixed_weight: float | None = None  # use this weight instead of the learned log2(m/u)
 
     @model_validator(mode="after")
     def _need_threshold(self) -> Level:
-        needs = {"jaro_winkler", "levenshtein", "damerau", "within_days"}
+        needs = {"jaro_winkler", "levenshtein", "damerau", "within_days",
+                 "second_surname_differs"}
         if self.kind in needs and self.threshold is None:
             raise ValueError(f"level kind {self.kind!r} needs a threshold")
         if self.kind == "swapped" and len(self.columns or []) != 2:
@@ -104,26 +108,20 @@ class Comparison(StrictModel):
 
 
 class ModelSettings(StrictModel):
-    """Fellegi-Sunter training options."""
+    """Fellegi-Sunter training options: every m, u and the prior are learned per run."""
 
     u_random_pairs: int = Field(default=300_000, ge=1000)
     seed: int = 42
     em_max_iterations: int = Field(default=100, ge=1)
     em_tolerance: float = Field(default=1e-5, gt=0)
     em_max_pairs: int = Field(default=2_000_000, ge=1000)
-    em_min_rule_pairs: int = Field(default=200, ge=1)  # train m on rules with this many pairs
-    prior: float | None = Field(default=None, gt=0, lt=1)  # None = estimated (see below)
-    # Prior from near-certain pairs (Splink's deterministic-rules estimate): candidate pairs
-    # equal and non-null on every column of some rule, divided by the share of true matches
-    # those rules are assumed to find. EM's own match share is used when no rule is given.
-    prior_rules: list[list[str]] = []
-    prior_recall: float = Field(default=0.6, gt=0, le=1)
-    # m of a comparison from the near-certain pairs of the prior rules that do not use its
-    # columns, when there are at least em_min_rule_pairs of them; EM otherwise. EM's latent
-    # class on household-heavy blocks (surname + postcode) is "same household", not "same
-    # person", which makes a different date of birth look common among matches.
-    m_from_prior_rules: bool = False
-    m_rules: list[list[str]] | None = None  # rules for that m estimate; default prior_rules
+    em_min_rule_pairs: int = Field(default=200, ge=1)  # a blocking rule trains m by EM
+    prior: float | None = Field(default=None, gt=0, lt=1)  # None = learned (see model.py)
+    # Pairs equal and non-null on every column of one of these rules are near-certain
+    # matches. Each comparison's m blends its level shares among the near-certain pairs of
+    # the rules on other fields with its EM estimate, weighted by how well the two agree
+    # (empirical Bayes): EM's latent class on household-heavy blocks is "same household".
+    near_certain_rules: list[list[str]] = []
     # Remove the matches that random pairs contain from u (see model._remove_matches_from_u).
     u_match_correction: bool = True
     m_floor: float = Field(default=1e-4, gt=0, lt=0.5)
