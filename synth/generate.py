@@ -20,11 +20,13 @@ import os
 import random
 import re
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
+from typing import TypeVar
 
 from synth import names as N
 from synth import places as P
@@ -55,6 +57,10 @@ _RFC_HOMO = "123456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
 _ES_PARTICLES = {"de", "del", "la", "las", "los", "y", "san"}
 _NON_KEY = re.compile("[^a-z0-9]")
 _RU_AREA4 = {a for row in P.RU_CITIES for a in row[3] if len(a) == 4}
+
+Field = str | int | None  # one exported value; JSON Lines keeps numbers and nulls
+Row = dict[str, Field]  # one exported record by column name, before its id is assigned
+_T = TypeVar("_T")
 
 
 # =========================================================================== model
@@ -141,7 +147,7 @@ class _Pools:
         return rng.choices(self.surnames[lang], cum_weights=self.surname_cum[lang])[0]
 
 
-_CITY_TABLES = {
+_CITY_TABLES: dict[str, tuple[list[P.CityRow], list[int]]] = {
     "ES": (P.ES_CITIES, list(accumulate(P.ES_CITY_WEIGHTS))),
     "MX": (P.MX_CITIES, list(accumulate(P.MX_CITY_WEIGHTS))),
     "RU": (P.RU_CITIES, list(accumulate(P.RU_CITY_WEIGHTS))),
@@ -386,13 +392,13 @@ class _World:
         self.households = 0
 
     # ------------------------------------------------------------------ places
-    def _address(self, country: str, city_row: tuple | None = None) -> Address:
+    def _address(self, country: str, city_row: P.CityRow | None = None) -> Address:
         rng = self.rng
         rows, cum = _CITY_TABLES[country]
         row = city_row or rng.choices(rows, cum_weights=cum)[0]
         street = rng.choice(_STREETS[country])
         city, region, prefix = row[0], row[1], row[2]
-        if country == "UK":
+        if isinstance(prefix, list):  # UK: an outward code, then a random inward code
             out = rng.choice(prefix)
             postal = f"{out} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
                      f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
@@ -413,7 +419,7 @@ class _World:
         colonia = rng.choice(P.MX_COLONIAS) if country == "MX" else ""
         return Address(country, street, number, unit, city, region, postal, colonia)
 
-    def _city_row(self, addr: Address) -> tuple:
+    def _city_row(self, addr: Address) -> P.CityRow:
         for row in _CITY_TABLES[addr.country][0]:
             if row[0] == addr.city:
                 return row
@@ -591,10 +597,11 @@ class _World:
             given = None
             junior = (father is not None and gc == "M" and start <= end
                       and rng.random() < {"en": 0.35, "es": 0.25, "ru": 0.12}[lang])
-            if junior:
+            if junior and father is not None:
                 given = father.given
             middle = patronymic(f_given, gc) if lang == "ru" else ""
-            if lang == "en" and junior and father.middle and rng.random() < 0.7:
+            if lang == "en" and junior and father is not None and father.middle \
+                    and rng.random() < 0.7:
                 middle = father.middle
             child = self._new_person(country, gc, dob_c, hh, addr, landline, given=given,
                                      fam1=fam1, fam2=fam2, middle=middle)
@@ -631,7 +638,7 @@ class _World:
 
 
 # =========================================================================== rendering
-def _pick_dated(items: list[tuple[date, object]], when: date, rng: random.Random) -> object:
+def _pick_dated(items: Sequence[tuple[date, _T]], when: date, rng: random.Random) -> _T:
     """Value valid at ``when``; systems update lazily, so sometimes a stale one."""
     current = items[0][1]
     for start, value in items:
@@ -748,7 +755,10 @@ class _Exporter:
     def __init__(self, world: _World) -> None:
         self.w = world
         self.rng = world.rng
-        self.rows: dict[str, list[tuple[str, dict]]] = {s: [] for s in SOURCES}
+        self.rows: dict[str, list[tuple[str, Row]]] = {s: [] for s in SOURCES}
+        self.renderers: dict[str, Callable[[Person, date], Row]] = {
+            "marketing": self.marketing, "sales": self.sales, "support": self.support,
+            "finance": self.finance}
 
     # ------------------------------------------------------------------ names
     def name_view(self, p: Person, when: date, *, nickname_p: float, fam2_p: float, middle_p: float,
@@ -844,7 +854,7 @@ class _Exporter:
         return d.strftime(fmt)
 
     # ------------------------------------------------------------------ sources
-    def marketing(self, p: Person, when: date) -> dict:
+    def marketing(self, p: Person, when: date) -> Row:
         rng = self.rng
         v = self.name_view(p, when, nickname_p=0.12, fam2_p=0.55, middle_p=0.35, cyrillic_p=0.65,
                            accent_p=0.2, typo_p=0.06)
@@ -874,7 +884,7 @@ class _Exporter:
         if rng.random() < 0.88:
             yes = p.consent if rng.random() > 0.1 else not p.consent
             consent = rng.choice(P.CONSENT_YES if yes else P.CONSENT_NO)
-        row = {
+        row: Row = {
             "nombre_completo": full, "email": email, "telefono": phone,
             "pais": self._country(p, "utf8", 0.12), "fecha_alta": when.strftime("%d/%m/%Y"),
             "acepta_comunicaciones": consent,
@@ -885,7 +895,7 @@ class _Exporter:
             row.update(nombre_completo="", email="", telefono="")
         return row
 
-    def sales(self, p: Person, when: date) -> dict:
+    def sales(self, p: Person, when: date) -> Row:
         rng = self.rng
         v = self.name_view(p, when, nickname_p=0.05, fam2_p=0.7, middle_p=0.3, cyrillic_p=0.0,
                            accent_p=0.15, typo_p=0.05)
@@ -933,7 +943,7 @@ class _Exporter:
             row["landline"] = render_phone(str(land), p.country, rng, 0.05)
         return {k: cp1252_safe(v_, rng, scheme) for k, v_ in row.items()}
 
-    def support(self, p: Person, when: date) -> dict:
+    def support(self, p: Person, when: date) -> Row:
         rng = self.rng
         v = self.name_view(p, when, nickname_p=0.2, fam2_p=0.35, middle_p=0.1, cyrillic_p=0.5,
                            accent_p=0.35, typo_p=0.07)
@@ -945,11 +955,11 @@ class _Exporter:
             name = v.given  # users often give just a first name
         r = rng.random()
         name = name.lower() if r < 0.12 else name.upper() if r < 0.15 else name
-        phone: object = "" if rng.random() < 0.45 else self._phone(p, when, 0.1, 0.6)
+        phone: str | int = "" if rng.random() < 0.45 else self._phone(p, when, 0.1, 0.6)
         if isinstance(phone, str) and phone.isdigit() and rng.random() < 0.3:
             phone = int(phone)  # exported as a JSON number by the ticketing tool
         email = "" if rng.random() < 0.05 else self._email_for(p, "support")
-        row = {
+        row: Row = {
             "name": name, "email": email or None, "phone": phone or None,
             "open_tickets": min(int(rng.expovariate(1.2)), 9),
             "satisfaction": None if rng.random() < 0.35 else rng.choices((1, 2, 3, 4, 5),
@@ -962,7 +972,7 @@ class _Exporter:
             row.update(name="", email=None, phone=None)
         return row
 
-    def finance(self, p: Person, when: date) -> dict:
+    def finance(self, p: Person, when: date) -> Row:
         rng = self.rng
         v = self.name_view(p, when, nickname_p=0.0, fam2_p=0.95, middle_p=0.9, cyrillic_p=0.85,
                            accent_p=1.0, typo_p=0.03)
@@ -1021,7 +1031,7 @@ class _Exporter:
                 copies = 1 + (rng.random() < DUP_P) + (rng.random() < DUP_P * 0.1)
                 for _ in range(copies):
                     when = _rand_date(rng, p.since, REF_DATE)
-                    row = getattr(self, source)(p, when)
+                    row = self.renderers[source](p, when)
                     self.rows[source].append((p.eid, row))
         for source in SOURCES:
             rng.shuffle(self.rows[source])
@@ -1060,7 +1070,7 @@ def _record_ids(source: str, count: int, rng: random.Random) -> list[str]:
     return ids
 
 
-def _write_csv(path: Path, source: str, rows: list[tuple[str, dict]], ids: list[str]) -> None:
+def _write_csv(path: Path, source: str, rows: list[tuple[str, Row]], ids: list[str]) -> None:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=_DELIM[source], quotechar='"', quoting=csv.QUOTE_MINIMAL,
                         lineterminator="\r\n")
@@ -1071,10 +1081,10 @@ def _write_csv(path: Path, source: str, rows: list[tuple[str, dict]], ids: list[
     path.write_bytes(buf.getvalue().encode(_ENCODING[source], errors="replace"))
 
 
-def _write_jsonl(path: Path, rows: list[tuple[str, dict]], ids: list[str]) -> None:
+def _write_jsonl(path: Path, rows: list[tuple[str, Row]], ids: list[str]) -> None:
     lines = []
     for rid, (_, row) in zip(ids, rows, strict=True):
-        rec = {"ticket_user_id": int(rid)}
+        rec: Row = {"ticket_user_id": int(rid)}
         rec.update(row)
         lines.append(json.dumps(rec, ensure_ascii=False))
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
@@ -1205,7 +1215,7 @@ def _copy_repo_rules(rules_dir: Path) -> None:
 
 
 def generate(customers: int, output: Path, seed: int = 42, *, rules_dir: Path | None = None,
-             copy_rules: bool = True) -> dict:
+             copy_rules: bool = True) -> dict[str, int]:
     """Write four department exports, ``truth.csv`` and source rules for ``customers`` people.
 
     ``rules_dir`` (default ``output/rules``) receives ``sources/<source>.yaml`` pointing at
