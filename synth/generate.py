@@ -14,131 +14,70 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
+from crm_golden.config.base import ConfigError
 from synth.exporters import FILES, SOURCES, Exporter, write_exports
 from synth.population import World
 
-_RULES = {
-    "marketing": """\
-# Marketing leads export (web forms, events, campaigns). UTF-8 with BOM, ';' separated.
-name: marketing
-path: {path}
-format: csv
-csv: {{delimiter: ";", encoding: utf-8-sig, quotechar: '"'}}
-date_format: "%d/%m/%Y"
-decimal: ","
-default_country: ES
-id_column: lead_id
-columns:
-  full_name: nombre_completo
-  email: email
-  phone: telefono
-  country: pais
-attributes:
-  lead_source: {{column: origen, vocabulary: lead_source}}
-  consent_email: {{column: acepta_comunicaciones, vocabulary: consent}}
-  consent_date: {{column: fecha_alta, type: date}}
-  created_date: {{column: fecha_alta, type: date}}
-trust: 1
-""",
-    "sales": """\
-# Sales CRM contacts. Western Excel export: cp1252, ',' separated, US-configured dates.
-# Russian customers appear transliterated (several schemes) because cp1252 has no Cyrillic.
-name: sales
-path: {path}
-format: csv
-csv: {{delimiter: ",", encoding: cp1252, quotechar: '"'}}
-date_format: "%m/%d/%Y"
-decimal: "."
-default_country: US
-id_column: contact_id
-columns:
-  given_name: first_name
-  family_name: last_name
-  company: company
-  email: email
-  phone: mobile
-  phone_2: landline
-  street: street
-  city: city
-  postal_code: postal_code
-  region: state
-  country: country
-  date_of_birth: birth_date
-attributes:
-  purchases_count: {{column: purchases_count, type: integer}}
-  purchases_total: {{column: purchases_total, type: number}}
-  last_purchase_date: {{column: last_purchase, type: date}}
-  consent_phone: {{column: phone_ok, vocabulary: consent}}
-trust: 3
-""",
-    "support": """\
-# Support desk requesters. JSON Lines, UTF-8. No country column: phones without a
-# country code are ambiguous, most requesters are Spanish.
-name: support
-path: {path}
-format: jsonl
-date_format: "%Y-%m-%d"
-decimal: "."
-default_country: ES
-id_column: ticket_user_id
-columns:
-  full_name: name
-  email: email
-  phone: phone
-attributes:
-  open_tickets: {{column: open_tickets, type: integer}}
-  satisfaction: {{column: satisfaction, type: number}}
-  last_ticket_date: {{column: last_ticket, type: date}}
-  preferred_channel: {{column: preferred_channel, vocabulary: channel}}
-trust: 2
-""",
-    "finance": """\
-# Finance accounts. Russian-locale legacy system: cp1251, ';' separated, dd.mm.yyyy dates,
-# decimal comma with '.' thousands; names "SURNAME, Given", Latin text without accents.
-name: finance
-path: {path}
-format: csv
-csv: {{delimiter: ";", encoding: cp1251, quotechar: '"'}}
-date_format: "%d.%m.%Y"
-decimal: ","
-default_country: ES
-id_column: account_no
-columns:
-  full_name: legal_name
-  tax_id: tax_id
-  street: street
-  city: city
-  postal_code: postal_code
-  country: country
-  date_of_birth: date_of_birth
-attributes:
-  payment_method: {{column: payment_method, vocabulary: payment_method}}
-  balance: {{column: balance, type: number}}
-  last_payment_date: {{column: last_payment, type: date}}
-trust: 4
-""",
-}
+REPO_RULES = Path(__file__).resolve().parents[1] / "rules"  # the rules the user edits
+# A source file's top-level ``path:`` line: its value (plain or quoted) and any trailing comment.
+_PATH_LINE = re.compile(
+    r"""^path:[ \t]*(?:"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\r\n]|'')*'|[^\r\n]*?)"""
+    r"(?P<comment>[ \t]+#[^\r\n]*)?[ \t]*(?=\r?$)", re.M)
+_PLAIN_PATH = re.compile(r"[\w./-]+")
+
+
+def _repo_rules() -> Path:
+    """The repository's rules folder, which the generated exports must parse with."""
+    if not (REPO_RULES / "sources").is_dir():
+        raise FileNotFoundError(f"repository rules folder {REPO_RULES / 'sources'} not found; "
+                                "the generator copies its <source>.yaml next to the exports")
+    return REPO_RULES
+
+
+def _point_at(rules_text: str, path: str, origin: Path) -> str:
+    """``rules_text`` with only its ``path:`` value replaced by ``path`` (comments kept)."""
+    found = len(_PATH_LINE.findall(rules_text))
+    if found != 1:
+        raise ConfigError(f"{origin}: expected one top-level 'path:' line, found {found}")
+    value = path if _PLAIN_PATH.fullmatch(path) else json.dumps(path, ensure_ascii=False)
+    return _PATH_LINE.sub(lambda m: f"path: {value}{m.group('comment') or ''}", rules_text)
 
 
 def write_source_rules(data_dir: Path, sources_dir: Path) -> list[Path]:
-    """Write ``<source>.yaml`` for each export into ``sources_dir``, paths relative to it."""
+    """Copy the repository's ``sources/<source>.yaml`` into ``sources_dir``, aimed at ``data_dir``.
+
+    Only the ``path:`` line changes (relative to ``sources_dir``), so every other setting and
+    comment stays the one in ``rules/sources``: a single truth for how the exports are read.
+    """
+    repo_sources = _repo_rules() / "sources"
+    texts: dict[str, str] = {}
+    for source in SOURCES:  # read all first: sources_dir may be the repository folder itself
+        origin = repo_sources / f"{source}.yaml"
+        if not origin.is_file():
+            raise FileNotFoundError(f"{origin} not found; the generator writes {FILES[source]} "
+                                    "and copies these rules beside it")
+        rel = os.path.relpath(Path(data_dir).resolve() / FILES[source], sources_dir.resolve())
+        texts[source] = _point_at(origin.read_bytes().decode("utf-8"), Path(rel).as_posix(),
+                                  origin)
     sources_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in SOURCES:
-        rel = os.path.relpath(Path(data_dir).resolve() / FILES[source], sources_dir.resolve())
         target = sources_dir / f"{source}.yaml"
-        target.write_text(_RULES[source].format(path=Path(rel).as_posix()), encoding="utf-8")
+        target.write_bytes(texts[source].encode("utf-8"))
         written.append(target)
     return written
 
 
 def _copy_repo_rules(rules_dir: Path) -> None:
-    repo_rules = Path(__file__).resolve().parents[1] / "rules"
-    if not repo_rules.is_dir() or repo_rules.resolve() == rules_dir.resolve():
+    """The shared top-level rules beside the source rules, so ``run --rules`` works as is."""
+    repo_rules = _repo_rules()
+    if repo_rules.resolve() == rules_dir.resolve():
         return
     rules_dir.mkdir(parents=True, exist_ok=True)
     for src in sorted(repo_rules.glob("*.yaml")):
@@ -149,13 +88,14 @@ def generate(customers: int, output: Path, seed: int = 42, *, rules_dir: Path | 
              copy_rules: bool = True) -> dict[str, int]:
     """Write four department exports, ``truth.csv`` and source rules for ``customers`` people.
 
-    ``rules_dir`` (default ``output/rules``) receives ``sources/<source>.yaml`` pointing at
-    the exports and, when ``copy_rules``, the repository's top-level rules files, so
+    ``rules_dir`` (default ``output/rules``) receives the repository's ``sources/*.yaml``
+    pointed at the exports and, when ``copy_rules``, its top-level rules files, so
     ``crm-golden run --rules <rules_dir>`` works on the generated data. Returns row
     counts per written file (no personal data).
     """
     if customers < 1:
         raise ValueError("customers must be at least 1")
+    _repo_rules()  # before writing anything: the exports are only usable with those rules
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     world = World(customers, seed)

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from crm_golden.config.base import ConfigError
 from synth.exporters import FILES, SOURCES
-from synth.generate import generate, write_source_rules
+from synth.generate import _point_at, generate, write_source_rules
 from synth.text import strip_accents
 from tests.test_population import _dni_ok, _inn_ok
 
@@ -125,6 +126,34 @@ def test_rules_can_target_another_folder(tmp_path: Path) -> None:
     assert len(written) == 4
     rules = yaml.safe_load(written[0].read_text("utf-8"))
     assert rules["path"] == "../../data/samples/marketing.csv"
+
+
+def test_source_rules_are_the_repository_files_but_the_path(small: tuple[Path, dict]) -> None:
+    """rules/sources is the single truth: the generator copies it, changing only ``path:``."""
+    out, _ = small
+    repo_sources = Path(__file__).resolve().parents[1] / "rules" / "sources"
+    for source in SOURCES:
+        repo = (repo_sources / f"{source}.yaml").read_bytes().splitlines(keepends=True)
+        written = (out / "rules" / "sources" / f"{source}.yaml").read_bytes().splitlines(
+            keepends=True)
+        assert [line for line in written if not line.startswith(b"path:")] == \
+            [line for line in repo if not line.startswith(b"path:")]
+        assert [line for line in written if line.startswith(b"path:")] == \
+            [f"path: ../../{FILES[source]}\n".encode()]
+        assert len(written) == len(repo)
+
+
+def test_source_rules_keep_comments_and_fail_clearly_without_the_repo_rules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "# how to read it\r\nname: x\r\npath: old.csv  # beside the yaml\r\ntrust: 1\r\n"
+    assert _point_at(text, "../../my data/x.csv", tmp_path / "x.yaml") == \
+        '# how to read it\r\nname: x\r\npath: "../../my data/x.csv"  # beside the yaml\r\ntrust: 1\r\n'
+    with pytest.raises(ConfigError, match="path:"):
+        _point_at("name: x\n", "x.csv", tmp_path / "x.yaml")
+    monkeypatch.setattr("synth.generate.REPO_RULES", tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="repository rules folder"):
+        generate(5, tmp_path / "out", seed=1)
+    assert not (tmp_path / "out").exists()
 
 
 # ----------------------------------------------------------------- hard cases
