@@ -246,7 +246,7 @@ class Exporter:
 
     def __init__(self, world: World) -> None:
         self.w = world
-        self.rng = world.rng
+        self.rng = world.rng  # one stream continued: the draw order is the seed's output
         self.rows: dict[str, list[tuple[str, Row]]] = {s: [] for s in SOURCES}
         self.renderers: dict[str, Callable[[Person, date], Row]] = {
             "marketing": self.marketing, "sales": self.sales, "support": self.support,

@@ -139,6 +139,7 @@ def _digits(rng: random.Random, k: int) -> str:
 
 
 def rand_date(rng: random.Random, start: date, end: date) -> date:
+    """A uniform day in ``[start, end]`` (``start`` when the span is empty)."""
     span = (end - start).days
     return start + timedelta(days=rng.randint(0, max(span, 0)))
 
