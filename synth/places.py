@@ -9,7 +9,9 @@ method) are written the many ways department systems actually contain them.
 from __future__ import annotations
 
 # city, region, postal prefix (digits appended to 5 chars; UK: outward codes), landline areas
-ES_CITIES = [
+CityRow = tuple[str, str, str | list[str], list[str]]
+
+ES_CITIES: list[CityRow] = [
     ("Madrid", "Madrid", "280", ["91"]), ("Barcelona", "Barcelona", "080", ["93"]),
     ("Valencia", "Valencia", "460", ["96"]), ("Sevilla", "Sevilla", "410", ["954", "955"]),
     ("Zaragoza", "Zaragoza", "500", ["976"]), ("Málaga", "Málaga", "290", ["952"]),
@@ -37,7 +39,7 @@ ES_CITIES = [
 ES_CITY_WEIGHTS = [30, 18, 8, 7, 6, 5, 4, 4, 3, 4, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
                    2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
 
-MX_CITIES = [
+MX_CITIES: list[CityRow] = [
     ("Ciudad de México", "CDMX", "0", ["55"]), ("Guadalajara", "Jalisco", "44", ["33"]),
     ("Monterrey", "Nuevo León", "64", ["81"]), ("Puebla", "Puebla", "72", ["222"]),
     ("Tijuana", "Baja California", "22", ["664"]), ("León", "Guanajuato", "37", ["477"]),
@@ -52,7 +54,7 @@ MX_CITIES = [
 ]
 MX_CITY_WEIGHTS = [35, 12, 10, 5, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1]
 
-RU_CITIES = [
+RU_CITIES: list[CityRow] = [
     ("Москва", "Москва", "1", ["495", "499"]), ("Санкт-Петербург", "Санкт-Петербург", "19", ["812"]),
     ("Новосибирск", "Новосибирская область", "630", ["383"]),
     ("Екатеринбург", "Свердловская область", "620", ["343"]),
@@ -76,7 +78,7 @@ RU_CITY_WEIGHTS = [35, 15, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 2, 2, 2, 2]
 RU_CITY_LATIN = {"Москва": ["Moscow", "Moskva", "MOSCOW"],
                  "Санкт-Петербург": ["Saint Petersburg", "St. Petersburg", "Sankt-Peterburg", "SPb"]}
 
-US_CITIES = [
+US_CITIES: list[CityRow] = [
     ("New York", "NY", "100", ["212", "646", "718"]), ("Los Angeles", "CA", "900", ["213", "310"]),
     ("Chicago", "IL", "606", ["312", "773"]), ("Houston", "TX", "770", ["713", "281"]),
     ("Phoenix", "AZ", "850", ["602", "480"]), ("Philadelphia", "PA", "191", ["215", "267"]),
@@ -90,7 +92,7 @@ US_CITIES = [
 ]
 US_CITY_WEIGHTS = [20, 12, 8, 6, 4, 4, 3, 3, 4, 2, 3, 6, 4, 3, 3, 3, 3, 2, 2, 1]
 
-UK_CITIES = [
+UK_CITIES: list[CityRow] = [
     ("London", "Greater London", ["E1", "E14", "N1", "N7", "NW1", "NW3", "SE1", "SE15", "SW1A",
                                   "SW11", "SW19", "W1", "W2", "WC1", "EC1"], ["20"]),
     ("Manchester", "Greater Manchester", ["M1", "M4", "M14", "M20", "M21"], ["161"]),

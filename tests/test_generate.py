@@ -1,38 +1,24 @@
-"""Tests for the synthetic department export generator (synth.generate)."""
+"""Tests for the generated data set as a whole (synth.generate): truth, rules, hard cases."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import random
 import re
-import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
-import phonenumbers
 import pytest
 import yaml
 
-from synth.generate import (
-    FILES,
-    SOURCES,
-    _landline,
-    _mobile,
-    generate,
-    mexican_rfc,
-    render_phone,
-    russian_inn,
-    spanish_dni,
-    spanish_nie,
-    write_source_rules,
-)
-from synth.text import feminine_surname, patronymic, strip_accents, transliterate
+from crm_golden.config.base import ConfigError
+from synth.exporters import FILES, SOURCES
+from synth.generate import _point_at, generate, write_source_rules
+from synth.text import strip_accents
+from tests.test_population import _dni_ok, _inn_ok
 
 ALL_FILES = [*FILES.values(), "truth.csv"]
-DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
 @pytest.fixture(scope="module")
@@ -108,65 +94,6 @@ def test_truth_covers_every_row_exactly_once(small: tuple[Path, dict]) -> None:
         assert sorted(ids) == expected
 
 
-# ----------------------------------------------------------------- encodings and formats
-def test_marketing_has_bom_semicolons_and_day_first_dates(small: tuple[Path, dict]) -> None:
-    out, _ = small
-    raw = (out / "marketing.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig")
-    header = text.splitlines()[0].split(";")
-    assert header[:3] == ["lead_id", "nombre_completo", "email"]
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    days = [int(r["fecha_alta"].split("/")[0]) for r in rows]
-    assert max(days) > 12  # day first
-    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", r["fecha_alta"]) for r in rows)
-    assert any(re.search("[А-я]", r["nombre_completo"]) for r in rows)  # Cyrillic kept in UTF-8
-
-
-def test_sales_is_cp1252_without_cyrillic_and_us_dates(small: tuple[Path, dict]) -> None:
-    out, _ = small
-    raw = (out / "sales.csv").read_bytes()
-    text = raw.decode("cp1252")  # strict: undefined bytes would raise
-    assert not re.search("[\u0400-\u04ff]", text)
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=","))
-    months = [int(r["last_purchase"][:2]) for r in rows if r["last_purchase"]]
-    assert months and max(months) <= 12
-    totals = [float(r["purchases_total"]) for r in rows]  # dot decimal
-    assert all(t >= 0 for t in totals)
-    assert any(r["phone_ok"] in ("Y", "N") for r in rows)
-
-
-def test_finance_is_cp1251_upper_unaccented_with_decimal_comma(small: tuple[Path, dict]) -> None:
-    out, _ = small
-    raw = (out / "finance.csv").read_bytes()
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")  # really a legacy single-byte file with Cyrillic
-    text = raw.decode("cp1251")
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    assert any(re.search("[А-Я]", r["legal_name"]) for r in rows)
-    for r in rows:
-        name = r["legal_name"]
-        assert not any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", name)
-                       if ord(ch) < 0x400 and ch not in "\u0306\u0308")
-        surname = name.split(",")[0]
-        assert surname == surname.upper()
-        assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d\d", r["balance"]), r["balance"]
-        assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", r["last_payment"])
-
-
-def test_support_is_valid_jsonl(small: tuple[Path, dict]) -> None:
-    out, _ = small
-    lines = (out / "support.jsonl").read_text("utf-8").splitlines()
-    keys = {"ticket_user_id", "name", "email", "phone", "open_tickets", "satisfaction",
-            "last_ticket", "preferred_channel"}
-    for line in lines:
-        rec = json.loads(line)
-        assert set(rec) == keys
-        assert isinstance(rec["ticket_user_id"], int)
-        assert rec["satisfaction"] is None or 1 <= rec["satisfaction"] <= 5
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d", rec["last_ticket"])
-
-
 # ----------------------------------------------------------------- source rules
 def test_source_rules_parse_and_name_existing_files_and_columns(small: tuple[Path, dict]) -> None:
     out, _ = small
@@ -199,6 +126,34 @@ def test_rules_can_target_another_folder(tmp_path: Path) -> None:
     assert len(written) == 4
     rules = yaml.safe_load(written[0].read_text("utf-8"))
     assert rules["path"] == "../../data/samples/marketing.csv"
+
+
+def test_source_rules_are_the_repository_files_but_the_path(small: tuple[Path, dict]) -> None:
+    """rules/sources is the single truth: the generator copies it, changing only ``path:``."""
+    out, _ = small
+    repo_sources = Path(__file__).resolve().parents[1] / "rules" / "sources"
+    for source in SOURCES:
+        repo = (repo_sources / f"{source}.yaml").read_bytes().splitlines(keepends=True)
+        written = (out / "rules" / "sources" / f"{source}.yaml").read_bytes().splitlines(
+            keepends=True)
+        assert [line for line in written if not line.startswith(b"path:")] == \
+            [line for line in repo if not line.startswith(b"path:")]
+        assert [line for line in written if line.startswith(b"path:")] == \
+            [f"path: ../../{FILES[source]}\n".encode()]
+        assert len(written) == len(repo)
+
+
+def test_source_rules_keep_comments_and_fail_clearly_without_the_repo_rules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "# how to read it\r\nname: x\r\npath: old.csv  # beside the yaml\r\ntrust: 1\r\n"
+    assert _point_at(text, "../../my data/x.csv", tmp_path / "x.yaml") == \
+        '# how to read it\r\nname: x\r\npath: "../../my data/x.csv"  # beside the yaml\r\ntrust: 1\r\n'
+    with pytest.raises(ConfigError, match="path:"):
+        _point_at("name: x\n", "x.csv", tmp_path / "x.yaml")
+    monkeypatch.setattr("synth.generate.REPO_RULES", tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="repository rules folder"):
+        generate(5, tmp_path / "out", seed=1)
+    assert not (tmp_path / "out").exists()
 
 
 # ----------------------------------------------------------------- hard cases
@@ -282,37 +237,6 @@ def test_russian_names_vary_across_scripts_and_schemes(medium: tuple[Path, dict]
 
 
 # ----------------------------------------------------------------- identifiers and phones
-def _dni_ok(t: str) -> bool:
-    t = re.sub(r"[\s.\-]", "", t).upper()
-    if re.fullmatch(r"\d{8}[A-Z]", t):
-        return DNI_LETTERS[int(t[:8]) % 23] == t[8]
-    if re.fullmatch(r"[XYZ]\d{7}[A-Z]", t):
-        return DNI_LETTERS[int(str("XYZ".index(t[0])) + t[1:8]) % 23] == t[8]
-    return False
-
-
-def _inn_ok(t: str) -> bool:
-    t = re.sub(r"\D", "", t)
-    if len(t) != 12:
-        return False
-    d = [int(c) for c in t]
-    c1 = sum(a * b for a, b in zip((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), d, strict=False)) % 11 % 10
-    c2 = sum(a * b for a, b in zip((3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8), d, strict=False)) % 11 % 10
-    return d[10] == c1 and d[11] == c2
-
-
-def test_identifier_generators_are_valid() -> None:
-    rng = random.Random(5)
-    assert all(_dni_ok(spanish_dni(rng)) for _ in range(200))
-    assert all(_dni_ok(spanish_nie(rng)) for _ in range(200))
-    assert all(_inn_ok(russian_inn(rng, "77")) for _ in range(200))
-    from datetime import date
-    rfc = mexican_rfc("García", "López", "José Luis", date(1980, 1, 2), rng)
-    assert re.fullmatch(r"GALL800102[0-9A-Z]{2}[0-9A]", rfc)  # José is skipped
-    rfc2 = mexican_rfc("de la Fuente", "", "María Guadalupe", date(1975, 12, 31), rng)
-    assert rfc2.startswith("FUXG751231")
-
-
 def test_finance_tax_ids_mostly_valid_some_invalid(medium: tuple[Path, dict]) -> None:
     out, _ = medium
     text = (out / "finance.csv").read_bytes().decode("cp1251")
@@ -328,84 +252,3 @@ def test_finance_tax_ids_mostly_valid_some_invalid(medium: tuple[Path, dict]) ->
     assert any("-" in t or " " in t for t in es)  # separators vary
 
 
-AREAS = {"ES": ["91", "93", "954"], "MX": ["55", "33", "222"], "RU": ["495", "812", "3812"],
-         "US": ["415", "212"], "UK": ["20", "161", "29", "141"]}
-
-
-@pytest.mark.parametrize("country", ["ES", "MX", "RU", "US", "UK"])
-def test_phone_formats_parse_to_the_same_number(country: str) -> None:
-    rng = random.Random(country)
-    region = "GB" if country == "UK" else country
-    same = valid = total = 0
-    formats = set()
-    for _ in range(150):
-        area = rng.choice(AREAS[country])
-        nsn = _mobile(rng, country, area) if rng.random() < 0.6 else _landline(rng, country, area)
-        expected = phonenumbers.parse(f"+{phonenumbers.country_code_for_region(region)}{nsn}")
-        valid += phonenumbers.is_valid_number(expected)
-        text = render_phone(nsn, country, rng, intl_bias=0.2)
-        formats.add(re.sub(r"\d", "9", text))
-        if country == "MX":  # pre-2019 dialling prefixes a normalizer must strip
-            text = re.sub(r"^(\+52 1 |044 |01 )", "", text)
-        try:
-            got = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            got = None
-        same += got is not None and got.national_number == expected.national_number
-        total += 1
-    assert valid / total > 0.95
-    assert same / total > 0.85
-    assert len(formats) >= 6
-
-
-# ----------------------------------------------------------------- text helpers
-def test_transliteration_schemes_differ() -> None:
-    forms = {transliterate("Юрий", s) for s in ("icao", "gost", "bgn", "loose")}
-    assert forms == {"Iurii", "Yurij", "Yuriy", "Yury"}
-    assert transliterate("Хабибуллин", "loose") == "Habibullin"
-    assert transliterate("Цветков", "icao") == "Tsvetkov"
-
-
-def test_russian_grammar_helpers() -> None:
-    assert patronymic("Сергей", "M") == "Сергеевич"
-    assert patronymic("Сергей", "F") == "Сергеевна"
-    assert patronymic("Юрий", "F") == "Юрьевна"
-    assert patronymic("Иван", "M") == "Иванович"
-    assert patronymic("Дмитрий", "M") == "Дмитриевич"
-    assert feminine_surname("Иванов") == "Иванова"
-    assert feminine_surname("Островский") == "Островская"
-    assert feminine_surname("Шевченко") == "Шевченко"
-    assert strip_accents("José Ñúñez Йошкин Ёлкин") == "Jose Nunez Йошкин Ёлкин"
-
-
-def test_names_have_namesake_skew() -> None:
-    from synth import names
-
-    for pool in (names.ES_MALE, names.ES_FEMALE, names.RU_MALE, names.RU_FEMALE,
-                 names.EN_MALE, names.EN_FEMALE):
-        assert len(pool) >= 120 and len(set(pool)) == len(pool)
-    for pool in (names.ES_SURNAMES, names.RU_SURNAMES, names.EN_SURNAMES):
-        assert len(pool) >= 200
-    counts = Counter()
-    out_rng = random.Random(1)
-    from synth.generate import _Pools
-
-    pools = _Pools()
-    for _ in range(3000):
-        counts[pools.surname(out_rng, "es")] += 1
-    assert counts.most_common(1)[0][0] == "García"
-    assert counts["García"] > 150
-
-
-def test_gmail_never_gives_one_mailbox_to_two_people() -> None:
-    """Gmail ignores dots and googlemail.com: "ana.marin" and "anamarin" are one mailbox."""
-    import random
-
-    from synth.generate import _EmailRegistry
-
-    reg, rng = _EmailRegistry(), random.Random(0)
-    first = reg.claim("ana.marin", "gmail.com", rng)
-    second = reg.claim("anamarin", "googlemail.com", rng)
-    third = reg.claim("anamarin", "hotmail.com", rng)  # other providers keep dots apart
-    assert first == "ana.marin@gmail.com" and third == "anamarin@hotmail.com"
-    assert second.split("@")[0].replace(".", "") != "anamarin"
