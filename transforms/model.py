@@ -411,7 +411,7 @@ def _blend_near_certain(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarr
     counts_by_rule = {"+".join(r): int(h.sum()) for r, h in zip(rules, hits, strict=True)}
     sources = []
     for i, comp in enumerate(comparisons):
-        cols = set(comp.columns) | {c for lv in comp.levels for c in (lv.columns or [])}
+        cols = set(comp.columns)
         usable = np.zeros(levels.shape[0], dtype=bool)
         rule_fields: set[str] = set()
         for rule, hit in zip(rules, hits, strict=True):
