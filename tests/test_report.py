@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from transforms.report import SECTIONS, build_audit, headline_markdown, render_report
+from transforms.audit import build_audit, headline_markdown, invalid_samples
+from transforms.report_html import SECTIONS, render_report
 
 # Real-looking personal data that must never appear unmasked in any output.
 PEOPLE = [
@@ -486,8 +487,6 @@ def test_tolerates_missing_metrics(tmp_path: Path) -> None:
 
 
 def test_invalid_samples_from_normalized_records(tmp_path: Path) -> None:
-    from transforms.report import invalid_samples
-
     records = pd.DataFrame({
         "source": ["marketing", "marketing", "marketing", "sales"],
         "email": ["jose.garcia@gmail.con", "jose.garcia@gmail.con", "ok@gmail.com", "x@y"],
