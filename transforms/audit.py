@@ -148,7 +148,7 @@ def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
             reason_rows.append({"source": src, "stage": stg, "reason": reason, "rows": int(n)})
             key = f"{stg}:{reason}" if stg else reason
             by_reason.setdefault(src, {})[key] = int(n)
-    sources = []
+    sources: list[dict[str, Any]] = []
     for row in acc.to_dict("records"):
         src = str(row.get("source"))
         read = int(row.get("rows_read", 0) or 0)
@@ -175,7 +175,7 @@ def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
 
 def _parse_reasons(text: Any) -> list[tuple[str, int]]:
     """``"bad_domain:3, no_at:1"`` -> ``[("bad_domain", 3), ("no_at", 1)]``."""
-    out = []
+    out: list[tuple[str, int]] = []
     if not isinstance(text, str):
         return out
     for part in text.split(","):
@@ -237,7 +237,7 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
     # Top reasons per source × field, then the most frequent overall (bounded page size).
     ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     per_cell: dict[tuple[str, str], int] = {}
-    invalid_reasons = []
+    invalid_reasons: list[dict[str, Any]] = []
     for (src, fld, rsn), n in ranked:
         per_cell[(src, fld)] = per_cell.get((src, fld), 0) + 1
         if per_cell[(src, fld)] <= TOP_REASONS_PER_FIELD and len(invalid_reasons) < MAX_REASONS:
@@ -245,15 +245,16 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
                                     "samples": sample_map.get((src, fld, rsn), [])})
     # Unmapped vocabulary: counts per source/attribute (values masked if a frame has them).
     u = _frame(unmapped)
-    unmapped_rows = []
+    unmapped_rows: list[dict[str, Any]] = []
     if not u.empty:
         for row in u.to_dict("records"):
             n = row.get("unmapped", row.get("count", row.get("rows")))
             if n is not None and not pd.isna(n) and int(n) == 0:
                 continue
-            item = {"source": str(row.get("source")),
-                    "attribute": str(row.get("attribute", row.get("vocabulary", ""))),
-                    "unmapped": None if n is None or pd.isna(n) else int(n)}
+            item: dict[str, Any] = {
+                "source": str(row.get("source")),
+                "attribute": str(row.get("attribute", row.get("vocabulary", ""))),
+                "unmapped": None if n is None or pd.isna(n) else int(n)}
             if "present" in row:
                 item["present"] = row.get("present")
             if "unmapped_distinct" in row:
@@ -367,8 +368,9 @@ def _clusters_section(link_metrics: Mapping, golden: pd.DataFrame,
     profiles = int(len(g))
     per_profile = (records / profiles) if profiles and records else None
     max_size = max((int(k) for k in size_dist), default=0)
+    merges_blocked: dict[str, int] = dict(cl.get("merges_blocked") or {})
     conflicts = {
-        "merges_blocked": dict(cl.get("merges_blocked") or {}),
+        "merges_blocked": merges_blocked,
         "bridges_cut": cl.get("bridges_cut"),
         "merges_blocked_by_size_cap": cl.get("merges_blocked_by_size_cap"),
         "hard_components": cl.get("hard_components"),
@@ -377,7 +379,7 @@ def _clusters_section(link_metrics: Mapping, golden: pd.DataFrame,
     }
     takeaway = (f"{(records or 0):,} clean records became {profiles:,} golden profiles "
                 f"({per_profile or 0:.2f} records per profile); largest cluster has "
-                f"{max_size} records; {sum(conflicts['merges_blocked'].values()):,} merges "
+                f"{max_size} records; {sum(merges_blocked.values()):,} merges "
                 "blocked by conflicts.")
     return {
         "takeaway": takeaway,
