@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
+from fnmatch import fnmatch
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from jinja2 import Environment, PackageLoader
 
 from transforms.audit import build_audit, headline_markdown, invalid_samples
 from transforms.report_html import SECTIONS, render_report
@@ -526,3 +529,17 @@ def test_fields_a_source_does_not_export_are_not_shown_as_incomplete(tmp_path: P
     cells = {(c["source"], c["field"]): c for c in build_audit(**kwargs)["quality"]["fields"]}
     assert cells[("finance", "email")]["completeness"] is None      # not exported
     assert cells[("marketing", "email")]["completeness"] == 0.0     # exported, but empty
+
+
+def test_templates_load_through_the_package_loader() -> None:
+    """An installed (non-editable) package renders too: the templates are package data."""
+    env = Environment(loader=PackageLoader("transforms", "templates"), autoescape=True)
+    names = env.list_templates()
+    assert "audit_report.html.j2" in names
+    assert {f"sections/{sid}.html.j2" for sid, _ in SECTIONS} <= set(names)
+    for name in names:
+        env.get_template(name)  # every template parses
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                              .read_text(encoding="utf-8"))
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    assert all(any(fnmatch(PurePosixPath(n).name, p) for p in shipped) for n in names)
