@@ -23,6 +23,7 @@ from crm_golden.config.rules import Rules, load_rules
 from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
 from flows.ledger import ledger_lock, read_ledger
 from transforms import ingest as ingest_mod
+from transforms.audit import build_audit, headline_markdown, invalid_samples
 from transforms.decisions import constraints_for_run, drop_decided_pairs
 from transforms.golden_ids import (
     REGISTRY_FILES,
@@ -38,7 +39,7 @@ from transforms.normalize import (
     normalize_records,
 )
 from transforms.publish import previous_run_dir, publish_run, write_parquet
-from transforms.report import build_audit, headline_markdown, invalid_samples, render_report
+from transforms.report_html import render_report
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 from transforms.validate import quality_metrics, split_quarantine
 

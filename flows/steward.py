@@ -41,13 +41,14 @@ import pyarrow.parquet as pq
 from crm_golden.config.rules import load_rules
 from flows.ledger import append_decisions, ledger_lock, read_ledger
 from flows.stages import load_registry, new_run_context, save_registry
+from transforms import audit as aud
 from transforms import decisions as dec
-from transforms import report as rep
 from transforms.cluster import cluster_pairs
 from transforms.golden_ids import assign_golden_ids
 from transforms.link import build_review_queue
 from transforms.mask import mask_free_text, mask_name
 from transforms.publish import latest_run_dir, publish_run
+from transforms.report_html import render_report
 from transforms.survive import attach_golden_ids, survive
 
 RULES_POINTER = "rules_dir.txt"  # written by each full run: the rules folder it used
@@ -405,10 +406,10 @@ def republish(output_dir: Path, latest: Latest, ledger_before: list[dict],
     )
 
     audit = _updated_audit(latest, ctx, golden, crosswalk, membership, review, ids.churn,
-                           cons, outcome, rules, rep)
+                           cons, outcome, rules)
     outcome.seconds = round(time.perf_counter() - t0, 3)
     audit["run"]["stage_seconds"] = {"steward": outcome.seconds}
-    html = rep.render_report(audit)
+    html = render_report(audit)
 
     append_decisions(ctx.state_dir, [{**d, "published_run": ctx.run_id} for d in new])
     copy = {f"{t}.parquet": (run_dir / f"{t}.parquet").read_bytes()
@@ -431,7 +432,7 @@ def republish(output_dir: Path, latest: Latest, ledger_before: list[dict],
 
 def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.DataFrame,
                    membership: pd.DataFrame, review: pd.DataFrame, churn: dict,
-                   cons: dec.Constraints, outcome: Outcome, rules: Any, rep: Any) -> dict:
+                   cons: dec.Constraints, outcome: Outcome, rules: Any) -> dict:
     """The latest audit with the run, clusters and changes sections brought up to date.
 
     Inputs, quality and matching are unchanged: a decision re-links nothing.
@@ -462,9 +463,9 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.Dat
                              sizes.sort_values(ascending=False, kind="mergesort")
                              .head(10).items() if s > 1],
     }
-    audit["clusters"] = rep._clusters_section({"clusters": link_clusters}, g, crosswalk)
+    audit["clusters"] = aud._clusters_section({"clusters": link_clusters}, g, crosswalk)
     counts = {"applied": cons.applied, "stale": cons.stale, "new": len(outcome.decisions)}
-    audit["changes"] = rep._changes_section(churn, counts, review, ctx.today, audit, previous,
+    audit["changes"] = aud._changes_section(churn, counts, review, ctx.today, audit, previous,
                                             latest.run_dir.name)
     audit["changes"]["steward"] = {
         "decisions": outcome.decisions, "stale_decision_ids": cons.stale_ids,
@@ -472,7 +473,7 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.Dat
         "records_moved": outcome.records_moved,
         "review_pairs_removed": outcome.review_pairs_removed,
     }
-    return rep._clean(audit)
+    return aud._clean(audit)
 
 
 # --------------------------------------------------------------------------- verbs

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.test_report import make_inputs, raw_values, write_previous
-from transforms.report import SECTIONS, build_audit, render_report
+from tests.test_audit import make_inputs, raw_values, write_previous
+from transforms.audit import build_audit
+from transforms.report_html import SECTIONS, render_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
