@@ -38,15 +38,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crm_golden.config.matching import MatchingRules
 from crm_golden.config.rules import load_rules
 from flows.ledger import append_decisions, ledger_lock, read_ledger
 from flows.stages import load_registry, new_run_context, save_registry
 from transforms import audit as aud
 from transforms import decisions as dec
 from transforms.cluster import cluster_pairs
+from transforms.constraints import Constraints
 from transforms.golden_ids import assign_golden_ids
 from transforms.link import build_review_queue
 from transforms.mask import mask_free_text, mask_name
+from transforms.model import FSModel
 from transforms.publish import latest_run_dir, publish_run
 from transforms.report_html import render_report
 from transforms.survive import attach_golden_ids, survive
@@ -279,8 +282,8 @@ class Outcome:
         return out
 
 
-def _dense_cluster(records: pd.DataFrame, pairs: pd.DataFrame, settings: Any,
-                   must: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
+def _dense_cluster(records: pd.DataFrame, pairs: pd.DataFrame, matching: MatchingRules,
+                   model: FSModel, must: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
     """``cluster_pairs`` on a subset: record ids made dense, cluster id = smallest record id."""
 
     records = records.sort_values("record_id", kind="mergesort").reset_index(drop=True)
@@ -292,8 +295,11 @@ def _dense_cluster(records: pd.DataFrame, pairs: pd.DataFrame, settings: Any,
             out[col] = np.searchsorted(orig, frame[col].to_numpy(dtype=np.int64))
         return out
 
-    result = cluster_pairs(records.assign(record_id=np.arange(len(orig), dtype=np.int64)),
-                           dense(pairs), settings, dense(must), dense(cannot))
+    dense_records = records.assign(record_id=np.arange(len(orig), dtype=np.int64))
+    constraints = Constraints.from_model(dense_records, model, matching.comparisons,
+                                         matching.cluster)
+    result = cluster_pairs(dense_records, dense(pairs), matching.cluster, constraints,
+                           must_link=dense(must), cannot_link=dense(cannot))
     cl = result.clusters
     return pd.Series(orig[cl["cluster_id"].to_numpy()], index=orig[cl["record_id"].to_numpy()])
 
@@ -350,7 +356,8 @@ def republish(output_dir: Path, latest: Latest, ledger_before: list[dict],
         links = pd.read_parquet(run_dir / "links.parquet", columns=LINK_COLUMNS,
                                 filters=[("left_record_id", "in", sub_ids.tolist())])
         links = dec.restrict_pairs(links, sub_ids)
-        new_cl = _dense_cluster(clean_sub, links, rules.matching.cluster,
+        model = FSModel.from_json((run_dir / "model.json").read_text(encoding="utf-8"))
+        new_cl = _dense_cluster(clean_sub, links, rules.matching, model,
                                 dec.restrict_pairs(cons.must_link, sub_ids),
                                 dec.restrict_pairs(cons.cannot_link, sub_ids))
         cluster_of.loc[new_cl.index] = new_cl.to_numpy()

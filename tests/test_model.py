@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from crm_golden.config.matching import Bands, Comparison, Level, ModelSettings
+from transforms.bands import assign_bands, choose_bands
 from transforms.compare import compare_pairs
 from transforms.model import FSModel, run_em, score_pairs, train_model
 
@@ -59,8 +60,10 @@ def test_train_score_bands_and_json_round_trip() -> None:
     assert 0 < model.prior < 0.01
     w = model.comparisons[1].weights()
     assert w[0] > 5 and w[1] < 0  # exact DOB strong evidence, disagreement negative
-    bands = Bands(auto_match_weight=3, review_weight=-2)
-    scored = score_pairs(comp, model, left, right, bands)
+    scored = score_pairs(comp, model, left, right)
+    choice = choose_bands(scored["match_weight"].to_numpy(),
+                          Bands(auto_match_weight=3, review_weight=-2))
+    scored["band"] = assign_bands(scored["match_weight"].to_numpy(), choice)
     assert {"match_weight", "match_probability", "band", "w_given", "lvl_dob"} <= set(
         scored.columns)
     assert (scored["band"].iloc[:200] == "auto_match").all()
@@ -74,7 +77,7 @@ def test_train_score_bands_and_json_round_trip() -> None:
     assert common.max() < rare.min()
     again = FSModel.from_json(model.to_json())
     assert again == model
-    s2 = score_pairs(comp, again, left, right, bands)
+    s2 = score_pairs(comp, again, left, right)
     assert np.array_equal(s2["match_weight"], scored["match_weight"])
 
 
@@ -84,8 +87,7 @@ def test_model_rejects_other_comparisons() -> None:
     model = train_model(rec, comp, COMPS, ModelSettings(u_random_pairs=1000), 1225)
     other = compare_pairs(rec, np.arange(10), np.arange(10, 20), COMPS[:1])
     with pytest.raises(ValueError, match="retrain"):
-        score_pairs(other, model, np.arange(10), np.arange(10, 20),
-                    Bands(auto_match_weight=1, review_weight=0))
+        score_pairs(other, model, np.arange(10), np.arange(10, 20))
     with pytest.raises(ValueError):
         FSModel.from_json('{"format": "other"}')
 

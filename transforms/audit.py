@@ -281,10 +281,11 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
 def _matching_section(link_metrics: Mapping, rules: Any) -> dict:
     m = dict(link_metrics or {})
     blocking = dict(m.get("blocking") or {})
-    bands = {
+    # the thresholds this run chose from its model's probabilities (transforms.bands)
+    bands = dict(m.get("bands") or {
         "auto_match_weight": _get(rules, "matching.bands.auto_match_weight"),
         "review_weight": _get(rules, "matching.bands.review_weight"),
-    }
+    })
     rules_stats = list(blocking.get("rules") or [])
     skipped = [{"rule": r.get("rule"), "blocks_skipped": r.get("blocks_skipped"),
                 "pairs_skipped": r.get("pairs_skipped"), "max_block_size": r.get("max_block_size")}

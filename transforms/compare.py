@@ -83,14 +83,17 @@ def compare_pairs(
     left: np.ndarray,
     right: np.ndarray,
     comparisons: list[Comparison],
+    cache: RecordColumns | None = None,
 ) -> ComparisonResult:
     """Compute the level of every comparison for every (left, right) record_id pair.
 
     Comparisons whose primary column is absent are skipped with a note (FEBRL has no
-    email); levels whose columns are absent are dropped from that comparison.
+    email); levels whose columns are absent are dropped from that comparison. ``cache``
+    (columns of the same dense records, coded once) lets repeated calls on a few pairs
+    each, as clustering makes, skip the factorization.
     """
-    records = _records_by_id(records)
-    cache = RecordColumns(records)
+    if cache is None:
+        cache = RecordColumns(_records_by_id(records))
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     npairs = left.size

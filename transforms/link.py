@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.config.matching import MatchingRules
+from transforms.bands import assign_bands, choose_bands, household_only
 from transforms.block import block_records, within_block_pairs
 from transforms.cluster import _as_pairs, cluster_pairs
 from transforms.compare import compare_pairs
+from transforms.constraints import Constraints
 from transforms.model import FSModel, score_pairs, train_model, weight_histogram
 
 # Identity columns shown side by side in the review queue (those present are used).
@@ -94,15 +96,22 @@ def link_records(
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    scored = score_pairs(comp, model, blocks.left, blocks.right, rules.bands)
+    scored = score_pairs(comp, model, blocks.left, blocks.right)
     weights = scored["match_weight"].to_numpy()
+    bands = choose_bands(weights, rules.bands)
+    scored["band"] = assign_bands(weights, bands)
+    # Supported only by household values, with no personal identifier: review, not auto.
+    ambiguous = household_only(scored, {c.name: c.level_names for c in model.comparisons},
+                               rules.ambiguity) & (scored["band"] == "auto_match").to_numpy()
+    scored.loc[ambiguous, "band"] = "review"
     band_counts = scored["band"].value_counts().to_dict()
     pairs = scored[scored["band"] != "no_match"].reset_index(drop=True)
     del scored
     timings["score"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    clus = cluster_pairs(clean, pairs, rules.cluster, must_link, cannot_link)
+    constraints = Constraints.from_model(clean, model, rules.comparisons, rules.cluster)
+    clus = cluster_pairs(clean, pairs, rules.cluster, constraints, must_link, cannot_link)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
 
@@ -129,6 +138,7 @@ def link_records(
         },
         "weight_histogram": weight_histogram(weights),
         "pairs_per_band": {str(k): int(v) for k, v in band_counts.items()},
+        "bands": {**bands.to_dict(), "household_only_to_review": int(ambiguous.sum())},
         "clusters": clus.report,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -144,7 +154,7 @@ def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
     clean = clean.assign(record_id=np.arange(len(clean), dtype=np.int64))
     blocks = block_records(clean, rules.blocking_rules, rules.link_type, rules.max_block_size)
     comp = compare_pairs(clean, blocks.left, blocks.right, rules.comparisons)
-    return score_pairs(comp, model, blocks.left, blocks.right, rules.bands), clean
+    return score_pairs(comp, model, blocks.left, blocks.right), clean
 
 
 def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from crm_golden.config.matching import Bands, Comparison, ModelSettings
+from crm_golden.config.matching import Comparison, ModelSettings
+from transforms.bands import probability
 from transforms.block import unique_counts
 from transforms.compare import ComparisonResult, compare_pairs
 
@@ -47,10 +48,14 @@ class ComparisonParams:
     tf_levels: list[bool]
     u_candidates: list[float] = field(default_factory=list)
     fixed_weights: list[float | None] = field(default_factory=list)
+    u_given: list[str] = field(default_factory=list)  # u_conditional: when these agree
+    u_conditional: list[float] = field(default_factory=list)
 
-    def weights(self) -> np.ndarray:
-        """log2(m/u) per level, or the level's configured fixed weight (discounted values)."""
-        w = np.log2(np.asarray(self.m) / np.asarray(self.u))
+    def weights(self, conditional: bool = False) -> np.ndarray:
+        """log2(m/u) per level, or the level's configured fixed weight; ``conditional``:
+        with u measured among pairs that agree on ``u_given``."""
+        u = self.u_conditional if conditional and self.u_conditional else self.u
+        w = np.log2(np.asarray(self.m) / np.asarray(u))
         for i, f in enumerate(self.fixed_weights):
             if f is not None:
                 w[i] = f
@@ -259,6 +264,7 @@ def train_model(
         if settings.prior is None:  # u changed: the prior's fixed point moves a little
             prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
                                              total_comparisons, start=prior)
+    u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type)
     params = [
         ComparisonParams(
             name=c.name,
@@ -267,6 +273,8 @@ def train_model(
             u=[float(x) for x in u_rand[i]],
             tf_levels=list(c.tf_levels),
             fixed_weights=list(c.fixed_weights),
+            u_given=list(used[i].u_given) if i in u_cond else [],
+            u_conditional=[float(x) for x in u_cond.get(i, [])],
         )
         for i, c in enumerate(candidates.comparisons)
     ]
@@ -334,6 +342,71 @@ def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
             m_sum[i] += m_all[i]
             m_runs[i] = 1
     return [m_sum[i] / m_runs[i] for i in range(len(n_levels))], runs, int(sample.shape[0])
+
+
+def pairs_agreeing_on(codes: np.ndarray, n_pairs: int, rng: np.random.Generator,
+                      source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A uniform sample of the record pairs that share a value of ``codes`` (-1 = null);
+    cross-source only when ``source`` codes are given (link_only)."""
+    rec = np.flatnonzero(codes >= 0)
+    if rec.size < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    rec = rec[np.argsort(codes[rec], kind="stable")]
+    _, start, counts = np.unique(codes[rec], return_index=True, return_counts=True)
+    weight = counts * (counts - 1) / 2.0
+    if weight.sum() == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    block = rng.choice(counts.size, size=n_pairs, p=weight / weight.sum())
+    i = rng.integers(0, counts[block])
+    j = rng.integers(0, counts[block] - 1)
+    j += j >= i
+    a, b = rec[start[block] + i], rec[start[block] + j]
+    if source is not None:
+        keep = source[a] != source[b]
+        a, b = a[keep], b[keep]
+    return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+
+
+def _conditional_u(records: pd.DataFrame, used: list[Comparison],
+                   candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
+                   prior: float, settings: ModelSettings,
+                   link_type: str) -> dict[int, np.ndarray]:
+    """u of each comparison with ``u_given``, among random pairs that agree exactly on the
+    first column of that other comparison (e-mail local parts among pairs with one given
+    name; addresses among pairs with one surname), corrected for the matches those pairs
+    hold (their share is the prior times the agreement's Bayes factor)."""
+    names = [c.name for c in candidates.comparisons]
+    out: dict[int, np.ndarray] = {}
+    rng = np.random.default_rng(settings.seed + 1)
+    records = records.sort_values("record_id").reset_index(drop=True)
+    source = (pd.factorize(records["source"])[0] if link_type == "link_only"
+              and "source" in records.columns else None)
+    for i, comp in enumerate(used):
+        if not comp.u_given or not all(g in names for g in comp.u_given):
+            continue
+        others = [names.index(g) for g in comp.u_given]
+        columns = [used[j].columns[0] for j in others]
+        if not all(c in records.columns for c in columns):
+            continue
+        joint = records[columns].astype("string")
+        codes = pd.factorize(pd.MultiIndex.from_frame(joint.fillna("\0")),
+                             use_na_sentinel=True)[0]
+        codes[joint.isna().any(axis=1).to_numpy()] = -1
+        a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
+        if a.size < 1000:
+            continue
+        got = compare_pairs(records, a, b, [comp]).levels[:, 0]
+        u_obs = np.clip(_level_probs(got, len(u[i])), settings.u_floor, 1.0)
+        bayes = float(np.prod([m[j][0] / max(u[j][0], settings.u_floor) for j in others]))
+        share = float(np.clip(prior * bayes, 0.0, 0.5))
+        u_c = _remove_matches_from_u(u_obs / u_obs.sum(), m[i], share, settings.u_floor)
+        # u_given declares a positive dependence: agreeing on those comparisons makes
+        # non-matches agree here at least as often as random pairs do. This also keeps an
+        # over-estimated match share from pushing an agreeing level's u to the floor.
+        u_c[:-1] = np.maximum(u_c[:-1], u[i][:-1])
+        u_c[-1] = max(1.0 - float(u_c[:-1].sum()), settings.u_floor)
+        out[i] = u_c / u_c.sum()
+    return out
 
 
 def _learn_prior(candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
@@ -507,22 +580,39 @@ def comparisons_used(comparisons: list[Comparison], result: ComparisonResult) ->
     return [by_name[c.name] for c in result.comparisons]
 
 
+def agreeing(levels: np.ndarray, n_levels: int) -> np.ndarray:
+    """Pairs at any level but "else" (the last) and null: the values agree somehow."""
+    return (levels >= 0) & (levels < n_levels - 1)
+
+
 def pair_weights(result: ComparisonResult,
                  model: FSModel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Sum of level weights per pair (log2 Bayes factor, no prior) and each comparison's
     weight; term-frequency adjusted exact levels use the agreeing value's frequency as u."""
     total = np.zeros(result.levels.shape[0], dtype=np.float64)
     contrib: dict[str, np.ndarray] = {}
+    position = {c.name: i for i, c in enumerate(model.comparisons)}
     for i, c in enumerate(model.comparisons):
         lv = result.levels[:, i].astype(np.int64)
         w_lvl = np.append(c.weights(), 0.0)  # index -1 -> null -> 0
         w = w_lvl[lv]
         tf_lvl = np.append(np.asarray(c.tf_levels, dtype=bool), False)[lv]
+        lift = np.ones(lv.size)  # u among pairs agreeing on u_given / u among all pairs
+        if c.u_conditional and all(g in position for g in c.u_given):
+            agree = np.ones(lv.size, dtype=bool)
+            for g in c.u_given:
+                other = model.comparisons[position[g]]
+                agree &= agreeing(result.levels[:, position[g]], len(other.level_names))
+            w[agree] = np.append(c.weights(conditional=True), 0.0)[lv[agree]]
+            ratio = np.append(np.asarray(c.u_conditional) / np.asarray(c.u), 1.0)
+            lift[agree] = ratio[lv[agree]]
         tf = result.tf.get(c.name)
         if tf is not None and tf_lvl.any():
             use = tf_lvl & ~np.isnan(tf)
             m_arr = np.asarray(c.m)[lv[use]]
-            w_tf = np.log2(m_arr / np.maximum(tf[use].astype(np.float64), model.tf_floor))
+            # a value's frequency is its unconditional u: scale it by the lift
+            u_tf = np.maximum(tf[use].astype(np.float64), model.tf_floor) * lift[use]
+            w_tf = np.log2(m_arr / u_tf)
             w[use] = np.minimum(w_tf, w[use] + model.tf_max_boost_bits)
         contrib[c.name] = w.astype(np.float32)
         total += w
@@ -534,35 +624,22 @@ def score_pairs(
     model: FSModel,
     left: np.ndarray,
     right: np.ndarray,
-    bands: Bands,
-    min_weight: float | None = None,
 ) -> pd.DataFrame:
-    """Match weight, probability, band and per-comparison level/weight for every pair.
-
-    ``min_weight`` drops pairs below it early (keeps memory bounded on millions of pairs).
-    """
+    """Match weight, probability and per-comparison level/weight for every pair (bands are
+    chosen afterwards from all the pairs' probabilities, ``transforms.bands``)."""
     if not model.matches(result):
         raise ValueError("model was trained on other comparisons/levels; retrain it")
     bayes, contrib = pair_weights(result, model)
     total = bayes + model.prior_weight
-    keep = slice(None) if min_weight is None else total >= min_weight
-    out = {
-        "left_record_id": np.asarray(left)[keep],
-        "right_record_id": np.asarray(right)[keep],
-        "match_weight": total[keep].astype(np.float32),
+    out: dict[str, np.ndarray] = {
+        "left_record_id": np.asarray(left),
+        "right_record_id": np.asarray(right),
+        "match_weight": total.astype(np.float32),
+        "match_probability": probability(total),
     }
-    out["match_probability"] = (1.0 / (1.0 + np.exp2(-total[keep]))).astype(np.float64)
-    band = np.where(
-        total[keep] >= bands.auto_match_weight,
-        "auto_match",
-        np.where(total[keep] >= bands.review_weight, "review", "no_match"),
-    )
-    out["band"] = pd.Categorical(band, categories=["auto_match", "review", "no_match"])
     for i, c in enumerate(model.comparisons):
-        out[f"lvl_{c.name}"] = result.levels[keep, i] if min_weight is not None else (
-            result.levels[:, i]
-        )
-        out[f"w_{c.name}"] = contrib[c.name][keep]
+        out[f"lvl_{c.name}"] = result.levels[:, i]
+        out[f"w_{c.name}"] = contrib[c.name]
     return pd.DataFrame(out)
 
 

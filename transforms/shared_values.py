@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
-from crm_golden.config.matching import Comparison
+from crm_golden.config.matching import Comparison, SharedValues
 from transforms.block import unique_sorted
 from transforms.compare_columns import RecordColumns, value_pair_test
 from transforms.names import given_gender, given_tokens_compatible, nickname_equivalent
@@ -64,7 +64,10 @@ def shared_values(cache: RecordColumns, cols: tuple[str, ...],
     shared = np.zeros(uniques.size, dtype=bool)
     household = np.zeros(uniques.size, dtype=bool)
     sh = comp.shared
-    if sh is None or sh.distinct_column is None or not cache.has(sh.distinct_column):
+    if sh is None:
+        return shared, household
+    _mark_household_types(cache, cols, codes, sh, shared, household)
+    if sh.distinct_column is None or not cache.has(sh.distinct_column):
         return shared, household
     dcodes, duniq = cache.joint((sh.distinct_column,))
     dcode = dcodes[0]
@@ -74,10 +77,11 @@ def shared_values(cache: RecordColumns, cols: tuple[str, ...],
     k = len(duniq) + 1
     pairs = unique_sorted(vc[ok] * k + dc[ok])
     distinct = np.bincount(pairs // k, minlength=uniques.size)
-    shared[:] = distinct > sh.max_distinct
-    household[:] = distinct > _RECOUNT_MAX_NAMES  # too many names to tell: assume so
+    shared |= distinct > sh.max_distinct
+    household |= distinct > _RECOUNT_MAX_NAMES  # too many names to tell: assume so
     # Few values have several spellings of a name: recount those by people.
     recount = shared[pairs // k] & (distinct[pairs // k] <= _RECOUNT_MAX_NAMES)
+    typed = household.copy()
     if recount.any():
         # (value, given, surname) of the records on those values, each distinct once.
         need = np.zeros(uniques.size, dtype=bool)
@@ -93,6 +97,8 @@ def shared_values(cache: RecordColumns, cols: tuple[str, ...],
             for v, g, f in zip(col_codes[rec].tolist(), given[rec], family[rec], strict=True):
                 by_value.setdefault(v, set()).add((str(g), str(f)))
         for v, names in by_value.items():
+            if typed[v]:  # a landline stays a household's, however many use it
+                continue
             shared[v] = _people_count(list(names)) > sh.max_distinct
             genders = {given_gender(g) for g, _ in names} - {None}
             household[v] = len(genders) > 1
@@ -100,6 +106,22 @@ def shared_values(cache: RecordColumns, cols: tuple[str, ...],
 
 
 _RECOUNT_MAX_NAMES = 6  # more distinct given names than this on one value: shared anyway
+
+
+def _mark_household_types(cache: RecordColumns, cols: tuple[str, ...], codes: np.ndarray,
+                          sh: SharedValues, shared: np.ndarray, household: np.ndarray) -> None:
+    """Values of a household type (a landline) count as shared by a household, whoever
+    uses them: ``type_columns`` names each value column's type column."""
+    if not sh.household_types:
+        return
+    for row, col in enumerate(cols):
+        type_col = sh.type_columns.get(col)
+        if type_col is None or not cache.has(type_col):
+            continue
+        is_type = cache.records[type_col].isin(sh.household_types).to_numpy()
+        hit = codes[row][is_type & (codes[row] >= 0)]
+        shared[hit] = True
+        household[hit] = True
 
 
 def same_person_pairs(cache: RecordColumns, comp: Comparison, lft: np.ndarray, rgt: np.ndarray,

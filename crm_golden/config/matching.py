@@ -92,6 +92,10 @@ class SharedValues(StrictModel):
     # so "Gulnara Kovalskaya" and "Kovalskaya Gulnara" count as one person.
     swap_column: str | None = None
     max_distinct: int = Field(default=2, ge=1)  # more distinct people than this = shared
+    # A value whose type (its ``type_columns`` column: phone -> phone_type) is one of
+    # ``household_types`` (a landline) is a household's, however many people use it.
+    type_columns: dict[str, str] = {}
+    household_types: list[str] = []
 
 
 class Comparison(StrictModel):
@@ -105,6 +109,16 @@ class Comparison(StrictModel):
     shared: SharedValues | None = None
     # Weight of the implicit "else" level (values disagree) instead of the learned one.
     else_weight: float | None = None
+    # Other comparisons this one depends on among non-matches (e-mail local parts are
+    # built from names; relatives share surname and address; given names and surnames
+    # come from one language): for pairs that agree on all of them, u is measured among
+    # random pairs that agree on them exactly.
+    u_given: list[str] = []
+
+    @field_validator("u_given", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
 
 class ModelSettings(StrictModel):
@@ -131,26 +145,47 @@ class ModelSettings(StrictModel):
 
 
 class Bands(StrictModel):
-    """Match-weight thresholds (log2 Bayes factor incl. prior) of the three bands."""
+    """How the three bands are chosen from the model's match probabilities."""
 
-    auto_match_weight: float
-    review_weight: float
+    # auto-match the best pairs while their expected pairwise precision stays >= this
+    auto_match_precision: float = Field(default=0.99, gt=0.5, lt=1)
+    # below auto-match, pairs at least this likely go to the stewards' review queue
+    review_min_probability: float = Field(default=0.5, gt=0, lt=1)
+    # fixed match weights (log2 odds) instead, for measuring trade-offs
+    auto_match_weight: float | None = None
+    review_weight: float | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Bands:
-        if self.review_weight > self.auto_match_weight:
+        if (self.review_weight is not None and self.auto_match_weight is not None
+                and self.review_weight > self.auto_match_weight):
             raise ValueError("review_weight must be <= auto_match_weight")
         return self
 
 
-Constraint = Literal["tax_id", "date_of_birth", "given_name"]
+class Ambiguity(StrictModel):
+    """Which levels are household values and which are personal identifiers (each as
+    ``comparison.level``): a pair a household value supports, with no personal identifier
+    agreeing, is a parent and junior or two relatives as often as one person."""
+
+    household_levels: list[str] = []
+    personal_levels: list[str] = []
+
+    @field_validator("household_levels", "personal_levels")
+    @classmethod
+    def _dotted(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name.count(".") != 1:
+                raise ValueError(f"{name!r}: expected comparison.level")
+        return names
 
 
 class ClusterSettings(StrictModel):
-    """Clustering without chaining: cannot-link constraints and weak-bridge cutting."""
+    """Clustering without chaining: learned cannot-links and weak-bridge cutting."""
 
-    constraints: list[Constraint] = ["tax_id", "date_of_birth", "given_name"]
-    given_name_min_similarity: float = Field(default=0.85, ge=0, le=1)
+    # a level learned below -bits is a cannot-link; one above +bits waives it (vouches)
+    cannot_link_bits: float = Field(default=10.0, gt=0)
+    valid_tax_ids_differ: bool = True  # two valid check-digit tax ids: never one person
     bridge_weight: float = 12.0  # auto edges below this weight are 'weak'
     min_bridge_support: int = Field(default=2, ge=1)
     max_cluster_size: int = Field(default=50, ge=2)
@@ -164,7 +199,8 @@ class MatchingRules(StrictModel):
     max_block_size: int = Field(default=300, ge=2)
     comparisons: list[Comparison] = Field(min_length=1)
     model: ModelSettings = ModelSettings()
-    bands: Bands
+    bands: Bands = Bands()
+    ambiguity: Ambiguity = Ambiguity()
     cluster: ClusterSettings = ClusterSettings()
 
     @model_validator(mode="after")
@@ -176,6 +212,12 @@ class MatchingRules(StrictModel):
             dup = {n for n in names if names.count(n) > 1}
             if dup:
                 raise ValueError(f"duplicate {what} names: {sorted(dup)}")
+        names = [c.name for c in self.comparisons]
+        for c in self.comparisons:
+            for other in c.u_given:
+                if other not in names or other == c.name:
+                    raise ValueError(f"comparison {c.name!r}: u_given must name other "
+                                     f"comparisons, got {other!r}")
         return self
 
 
