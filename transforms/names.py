@@ -10,12 +10,14 @@ Public API
 ----------
 ``normalize_names(frame)``     DataFrame in, DataFrame out (same index), columns
                                ``NAME_OUTPUT_COLUMNS``.
-``latin_key(text)``            script-independent, accent-free, loosely folded key.
 ``canonical_given(key)``       nickname folding ("pepe" -> "jose", "sasha" -> "aleksandr").
 ``canonical_given_set(key)``   every canonical a (possibly ambiguous) nickname stands for.
 ``nickname_equivalent(a, b)``  True when two given keys share a canonical (scalar or arrays).
 ``cross_language_equivalent(a, b)``  José/Joseph, Alejandro/Alexander/Aleksandr (weaker).
 ``family_gender_fold(key, russian)`` shared key for Иванов/Иванова, Petrovsky/Petrovskaya.
+
+Every key is a ``transforms.name_keys.latin_key`` (script-independent, accent-free,
+loosely folded).
 
 Performance: everything is computed once per unique combination of the name columns and
 mapped back with integer codes, so 1M rows with ~50k distinct names take a few seconds.
@@ -41,6 +43,15 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.schema import NORMALIZED_COLUMNS
+from transforms.name_keys import (
+    EN_GIVEN,
+    ES_GIVEN,
+    GENDER_BY_GIVEN,
+    RU_GIVEN,
+    latin_key,
+    plain_key,
+    reference_keys,
+)
 from transforms.reference import given_names as _gn
 from transforms.reference import honorifics as _hon
 from transforms.reference import nicknames as _nick
@@ -67,103 +78,8 @@ _REASON_ORDER = [
 _NO_VALUE_REASONS = {"placeholder", "digits_in_name", "bad_chars"}
 
 # --------------------------------------------------------------------------------------
-# latin_key: transliteration + loose folding
-# --------------------------------------------------------------------------------------
-
-_TRANSLATE = str.maketrans({**_tr.CYRILLIC_TO_LATIN, **_tr.LATIN_SPECIAL})
-_APOSTROPHES = str.maketrans({c: None for c in "'’ʼ`´ʻ‘"})
-_LETTER_RUNS = re.compile(r"[^\W\d_]+")
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-# Latin spellings that must not be touched by the Slavic "j" rules or others.
-_NO_FOLD = frozenset({"borja", "borjas", "benjamin", "benjamina"})
-
-_SLAVIC_J = re.compile(r"(?<=[bcdfghklmnprstvz])j(?=[aeiou])|(?<=i)j(?=[aeiou])|[aeiou]j$")
-_SLAVIC_J_RULES = [
-    (re.compile(r"^j(?=[aeiou])"), "y"),
-    (re.compile(r"(?<=[bcdfghklmnprstvzi])j(?=[aeiouy])"), "y"),
-    (re.compile(r"(?<=[aeiou])j$"), "y"),
-]
-# Applied in order to every Latin token (Cyrillic is transliterated first).
-_FOLD_RULES = [
-    (re.compile(r"^x(?=e)"), "ks"),          # Xenia -> Ksenia; keep Ximena, Xavier
-    (re.compile(r"(?<=.)x"), "ks"),           # Alexander -> Aleksander
-    (re.compile(r"shch|sch"), "sh"),          # Shchukin/Schukin -> Shukin
-    (re.compile(r"kh"), "h"),                 # Khabarov -> Habarov
-    (re.compile(r"tz|cz|c(?=v)"), "ts"),      # Tzvetkova/Cvetkova -> Tsvetkova
-    (re.compile(r"ph"), "f"),                 # Sophia -> Sofia, Philipp -> Filipp
-    (re.compile(r"(?<=[rv])gu(?=e)"), "g"),   # Serguei, Evguenia (French scheme)
-    (re.compile(r"^[yi]e"), "e"),             # Yevgeny/Ievgenii -> Evgeny, Yelena -> Elena
-    (re.compile(r"(?<=[bcdfghklmnprstvz])yo"), "e"),  # Fyodor/Pyotr/Semyon -> Fedor/Petr
-    (re.compile(r"(?<=[a-z])[yi]e(?=v(?:ich|na|a)?$)"), "e"),  # Grigoryev/Sergeyevich
-    (re.compile(r"l[yi]u(?=[a-z])"), "lu"),   # Lyudmila/Liudmila -> Ludmila
-    (re.compile(r"y"), "i"),                  # Yuri/Iurii, Natalya/Natalia, Dmitriy
-    (re.compile(r"ksander$"), "ksandr"),      # Alexander -> Aleksandr
-    (re.compile(r"(.)\1+"), r"\1"),           # doubles: Anna/Ana, Kirill, Iurii -> Iuri
-]
-
-
-def _fold_once(token: str) -> str:
-    if _SLAVIC_J.search(token):
-        for pat, rep in _SLAVIC_J_RULES:
-            token = pat.sub(rep, token)
-    for pat, rep in _FOLD_RULES:
-        token = pat.sub(rep, token)
-    return token
-
-
-def _fold_token(token: str) -> str:
-    """Fold until nothing changes, so a key folds to itself ("yj" -> "ij" -> "i" -> "i").
-
-    One pass is not enough: a rule can expose the input of an earlier one.
-    """
-    if token in _NO_FOLD:
-        return token
-    for _ in range(4):
-        folded = _fold_once(token)
-        if folded == token:
-            break
-        token = folded
-    return token
-
-
-@lru_cache(maxsize=262_144)
-def latin_key(text: str) -> str:
-    """Script-independent comparison key: "Юрий", "Yury", "Iurii", "Jurij" -> "iuri".
-
-    Cyrillic is transliterated with one scheme, accents are stripped, and the same loose
-    folding (x->ks, kh->h, shch/sch->sh, ts/tz/cz, y->i, doubled letters, ...) is applied
-    to every token whatever its script, so keys from different transliteration schemes
-    meet while Spanish/English names stay readable ("jose", "garcia", "smith"). Tokens are
-    joined by one space; apostrophes vanish ("O'Brien" -> "obrien"). Empty for no letters.
-    """
-    if not isinstance(text, str) or not text:
-        return ""
-    s = unicodedata.normalize("NFKC", text).lower().translate(_TRANSLATE)
-    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s.translate(_APOSTROPHES)))
-    return " ".join(_fold_token(t) for t in _LETTER_RUNS.findall(s))
-
-
-@lru_cache(maxsize=262_144)
-def _plain(text: str) -> str:
-    """Lower, accent-free, dot-free form used to look words up in the honorific tables."""
-    s = unicodedata.normalize("NFKD", text.lower().replace("ё", "е").replace("й", "и"))
-    return _COMBINING.sub("", s).replace(".", "").strip()
-
-
-# --------------------------------------------------------------------------------------
 # Reference tables turned into keys (built once at import)
 # --------------------------------------------------------------------------------------
-
-
-def _keys(block: str) -> set[str]:
-    return {latin_key(w) for w in block.split()} - {""}
-
-
-_ES_M, _ES_F = _keys(_gn.ES_MALE), _keys(_gn.ES_FEMALE)
-_EN_M, _EN_F = _keys(_gn.EN_MALE), _keys(_gn.EN_FEMALE)
-_RU_M, _RU_F = _keys(_gn.RU_MALE), _keys(_gn.RU_FEMALE)
-_ES_GIVEN, _EN_GIVEN, _RU_GIVEN = _ES_M | _ES_F, _EN_M | _EN_F, _RU_M | _RU_F
 
 
 def _without_particles(key: str) -> str:
@@ -198,22 +114,15 @@ def _build_nicknames() -> tuple[dict[str, tuple[str, ...]], set[str]]:
 _NICKNAMES, _CANON_KEYS = _build_nicknames()
 _NICK_KEYS = set(_NICKNAMES)
 
-_GENDER_BY_GIVEN: dict[str, str] = {}
-for _k in _ES_M | _EN_M | _RU_M:
-    _GENDER_BY_GIVEN[_k] = "M"
-for _k in _ES_F | _EN_F | _RU_F:
-    _GENDER_BY_GIVEN[_k] = "X" if _GENDER_BY_GIVEN.get(_k) == "M" else "F"
-_GENDER_BY_GIVEN = {k: v for k, v in _GENDER_BY_GIVEN.items() if v != "X"}
-
 # Any token that is a known given name (full form or nickname), by language.
-_KNOWN_GIVEN = _ES_GIVEN | _EN_GIVEN | _RU_GIVEN | _NICK_KEYS | _CANON_KEYS
-_EN_ONLY_GIVEN = (_EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in _keys(" ".join(vs))}) - (
-    _ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in _keys(" ".join(vs))}
-)
-_RU_ONLY_GIVEN = (_RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in _keys(" ".join(vs))}) - (
-    _ES_GIVEN | _EN_GIVEN
-)
-_SURNAMES_ES_EN = _keys(_gn.ES_SURNAMES) | _keys(_gn.EN_SURNAMES)
+_KNOWN_GIVEN = ES_GIVEN | EN_GIVEN | RU_GIVEN | _NICK_KEYS | _CANON_KEYS
+_EN_ONLY_GIVEN = (
+    EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in reference_keys(" ".join(vs))}
+) - (ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in reference_keys(" ".join(vs))})
+_RU_ONLY_GIVEN = (
+    RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in reference_keys(" ".join(vs))}
+) - (ES_GIVEN | EN_GIVEN)
+_SURNAMES_ES_EN = reference_keys(_gn.ES_SURNAMES) | reference_keys(_gn.EN_SURNAMES)
 _HONORIFIC_GIVEN_OK = _KNOWN_GIVEN
 
 
@@ -358,7 +267,7 @@ def given_gender(key: str) -> str | None:
     ("juan" M, "juana" F, "sasha" None): typo-close names of two genders are two people."""
     if not isinstance(key, str) or not key:
         return None
-    genders = {_GENDER_BY_GIVEN.get(c) for c in canonical_given_set(key.split(" ")[0])}
+    genders = {GENDER_BY_GIVEN.get(c) for c in canonical_given_set(key.split(" ")[0])}
     return genders.pop() if len(genders) == 1 else None
 
 
@@ -412,7 +321,7 @@ def family_gender_fold(key: str, russian: bool = True) -> str:
     return key
 
 
-_RU_SURNAMES = {family_gender_fold(k) for k in _keys(_gn.RU_SURNAMES)}
+_RU_SURNAMES = {family_gender_fold(k) for k in reference_keys(_gn.RU_SURNAMES)}
 _RU_SURNAME_ENDINGS = ("ov", "ova", "ev", "eva", "ski", "skaia", "skoi", "enko", "chuk",
                        "iuk", "ovich", "evich")
 _KNOWN_SURNAMES = _SURNAMES_ES_EN | _RU_SURNAMES
@@ -551,7 +460,7 @@ def _prepare_ex(text: object) -> tuple[str, _Field, bool]:
         # Same result as the general path: no dashes/quotes/symbols/brackets/digits and
         # no stray whitespace or punctuation; only the placeholder checks can apply.
         f = _Field(status=VALID)
-        words = [_plain(t) for t in text.replace(",", " ").split()]
+        words = [plain_key(t) for t in text.replace(",", " ").split()]
         plain = " ".join(words)
         if (
             plain in _hon.PLACEHOLDERS
@@ -585,7 +494,7 @@ def _prepare_slow(text: object) -> tuple[str, _Field]:
         return "", _invalid(f, "digits_in_name")
     if not s or not _ALPHA.search(s):
         return "", _invalid(f, "placeholder")
-    plain = " ".join(_plain(s).replace(",", " ").split())
+    plain = " ".join(plain_key(s).replace(",", " ").split())
     words = plain.split()
     if plain in _hon.PLACEHOLDERS or any(t in _hon.PLACEHOLDER_TOKENS for t in words):
         return "", _invalid(f, "placeholder")
@@ -623,7 +532,7 @@ def _tokenize(s: str, f: _Field) -> list[str]:
         if tok.strip(".-'") != "":
             tokens.append(tok)
     if len(tokens) > 1:
-        kept = [t for t in tokens if _plain(t) not in _JUNK_TOKENS]
+        kept = [t for t in tokens if plain_key(t) not in _JUNK_TOKENS]
         if len(kept) != len(tokens):
             f.add("placeholder_removed")
             tokens = kept
@@ -644,7 +553,7 @@ def _fix_mixed(tokens: list[str], f: _Field) -> list[str]:
 def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool) -> list[str]:
     """Remove leading honorifics ("Sr.", "Dña.", "г-жа") and trailing suffixes ("Jr.")."""
     while leading and len(tokens) > 1:
-        p = _plain(tokens[0])
+        p = plain_key(tokens[0])
         if p in _hon.HONORIFICS:
             tokens = tokens[1:]
             f.add("honorific_removed")
@@ -654,7 +563,7 @@ def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool
         else:
             break
     while trailing and len(tokens) > 1:
-        p = _plain(tokens[-1])
+        p = plain_key(tokens[-1])
         if p in _hon.SUFFIXES or (p in _hon.ROMAN_SUFFIXES and len(tokens) >= 3):
             tokens = tokens[:-1]
             f.add("suffix_removed")
@@ -665,7 +574,7 @@ def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool
 
 def _expand_abbrev(tokens: list[str], f: _Field) -> list[str]:
     if len(tokens) >= 2:
-        p = _plain(tokens[0]).replace("ª", "a")
+        p = plain_key(tokens[0]).replace("ª", "a")
         if p in _hon.GIVEN_ABBREVIATIONS and (tokens[0].endswith(".") or p == "ma"):
             f.add("abbreviation_expanded")
             return [*_hon.GIVEN_ABBREVIATIONS[p].split(), *tokens[1:]]
@@ -697,7 +606,7 @@ def _recase(tokens: list[str], f: _Field) -> list[str]:
 @lru_cache(maxsize=262_144)
 def _tok_info(tok: str) -> tuple[bool, str, bool, bool, bool]:
     """Per simple token: needs the general path?, title case, plain case, Cyrillic, Latin."""
-    p = _plain(tok)
+    p = plain_key(tok)
     low = tok.lower()
     special = (
         p in _JUNK_TOKENS
@@ -772,7 +681,7 @@ def _clean(text: object, kind: str) -> _Field:
         lt = _tokenize(left, f)
         rt = _tokenize(right, f)
         if lt and rt and not all(
-            _plain(t) in _hon.SUFFIXES or _plain(t) in _hon.ROMAN_SUFFIXES for t in rt
+            plain_key(t) in _hon.SUFFIXES or plain_key(t) in _hon.ROMAN_SUFFIXES for t in rt
         ):
             lt = _strip_titles(lt, f, leading=True, trailing=True)
             rt = _strip_titles(rt, f, leading=True, trailing=True)
@@ -857,7 +766,7 @@ def _merge_marian(units: list[str]) -> list[str]:
     if len(units) >= 2 and latin_key(units[0]) in _hon.MARIAN_LEADS:
         words = units[1].split()
         if len(words) >= 2 and words[0].lower() in _hon.PARTICLES:
-            head = _plain(words[-1])
+            head = plain_key(words[-1])
             if head in _hon.MARIAN_HEADS and len(units) >= 3:
                 return [f"{units[0]} {units[1]}", *units[2:]]
     return units
@@ -905,7 +814,7 @@ def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
     extra = ["order_swapped"] if swapped and not cyrillic else []
     for attr in ("given", "family"):
         units = getattr(parts, attr)
-        kept = [u for u in units if _plain(u) not in _ALL_SUFFIXES]
+        kept = [u for u in units if plain_key(u) not in _ALL_SUFFIXES]
         if len(kept) != len(units):
             setattr(parts, attr, kept)
             extra.append("suffix_removed")
@@ -1010,7 +919,7 @@ def _given_info(name_given: str) -> tuple:
     given_key = latin_key(name_given)
     given_canon = canonical_given(given_key)
     ru_only = any(t in _RU_ONLY_GIVEN for t in given_key.split())
-    hint = _GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
+    hint = GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
     return (given_key, given_canon, _phonetic(given_canon), ru_only, hint,
             bool(_CYR_RE.search(name_given)), bool(_LAT_RE.search(name_given)))
 
@@ -1144,7 +1053,7 @@ def _unit_facts(unit: str) -> tuple | None:
     """Per display word: (latin key, known given, surname, patronymic gender without and
     with Cyrillic evidence, EN-only given, RU-only given, Cyrillic, at most one letter)."""
     low = unit.lower()
-    if _plain(unit) in _ALL_SUFFIXES or low in _hon.PARTICLES or low in _hon.CONNECTORS:
+    if plain_key(unit) in _ALL_SUFFIXES or low in _hon.PARTICLES or low in _hon.CONNECTORS:
         return None
     key = latin_key(unit)
     return (key, _is_given(unit), _is_surname(_unit_key(unit)), _patronymic_gender(key, False),
@@ -1164,7 +1073,7 @@ def _word_info(tok: str) -> tuple | None:
     depends on the word alone. ``_TRIPLE`` only matches whole words, so testing each plain
     word equals testing the joined plain text as ``_prepare_ex`` does.
     """
-    p = _plain(tok)
+    p = plain_key(tok)
     special, title, whole_case, cyr, lat = _tok_info(tok)
     if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or _TRIPLE.search(p):
         return None
@@ -1430,13 +1339,13 @@ for _word in ("u", "unknown", "desconocido", "n/a", "na", "-", "?", "не ука
     _GENDER_VOCAB[_word] = None
 
 
-_GENDER_PLAIN = {_plain(k): k for k in _GENDER_VOCAB}
+_GENDER_PLAIN = {plain_key(k): k for k in _GENDER_VOCAB}
 
 
 def _gender_one(value: object) -> tuple[str | None, str]:
     if not isinstance(value, str) or not value.strip():
         return None, MISSING
-    p = " ".join(_plain(unicodedata.normalize("NFKC", value)).split())
+    p = " ".join(plain_key(unicodedata.normalize("NFKC", value)).split())
     p = _GENDER_PLAIN.get(p, p)
     if p in _GENDER_VOCAB:
         g = _GENDER_VOCAB[p]
