@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 
 from crm_golden.config.matching import ClusterSettings
 from transforms.block import unique_sorted, within_block_pairs
-from transforms.names import given_tokens_compatible
+from transforms.name_matching import given_tokens_compatible
 
 _OK_STATUSES = ("valid", "fixed")
 _CHECKSUM_TAX_TYPES = ("es_dni", "es_nie", "es_cif", "ru_inn")

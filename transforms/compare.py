@@ -30,7 +30,7 @@ from crm_golden.config.matching import Comparison, Level
 from transforms.block import unique_sorted
 
 try:  # names helper: without it, fall back to canonical-key equality.
-    from transforms import names as _names
+    from transforms import name_matching as _names
 except ImportError:  # pragma: no cover - depends on the names module being present
     _names = None
 
