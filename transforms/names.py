@@ -24,9 +24,7 @@ Several reason codes are joined with "|" in a fixed order.
 from __future__ import annotations
 
 import gc
-import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -35,6 +33,23 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.schema import NORMALIZED_COLUMNS
+from transforms.name_cleaning import (
+    CYR_RE,
+    FIXED,
+    KNOWN_GIVEN,
+    LAT_RE,
+    MISSING,
+    SIMPLE,
+    TRIPLE,
+    VALID,
+    CleanedField,
+    clean_field,
+    clean_gender,
+    field_status,
+    is_usable,
+    reason_text,
+    token_info,
+)
 from transforms.name_keys import (
     EN_GIVEN,
     ES_GIVEN,
@@ -44,11 +59,10 @@ from transforms.name_keys import (
     plain_key,
     reference_keys,
 )
-from transforms.name_matching import NICKNAME_KEYS, canonical_given, family_gender_fold
+from transforms.name_matching import canonical_given, family_gender_fold
 from transforms.reference import given_names as _gn
 from transforms.reference import honorifics as _hon
 from transforms.reference import nicknames as _nick
-from transforms.reference import translit as _tr
 
 INPUT_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "gender"]
 STATUS_COLUMNS = [
@@ -58,24 +72,11 @@ STATUS_COLUMNS = [
 ]
 NAME_OUTPUT_COLUMNS: list[str] = [*NORMALIZED_COLUMNS["names"], "gender_norm", *STATUS_COLUMNS]
 
-VALID, FIXED, INVALID, MISSING = "valid", "fixed", "invalid", "missing"
-
-# Order in which reason codes are reported when several apply.
-_REASON_ORDER = [
-    "placeholder", "digits_in_name", "bad_chars", "single_char", "single_token",
-    "comma_order", "order_swapped", "honorific_removed", "suffix_removed",
-    "abbreviation_expanded", "patronymic_split", "placeholder_removed",
-    "parenthetical_removed", "symbols_removed",
-    "homoglyph_fixed", "case_fixed",
-]
-_NO_VALUE_REASONS = {"placeholder", "digits_in_name", "bad_chars"}
 
 # --------------------------------------------------------------------------------------
 # Which words are given names, surnames, patronymics (tables built once at import)
 # --------------------------------------------------------------------------------------
 
-# Any token that is a known given name (full form or nickname), by language.
-_KNOWN_GIVEN = ES_GIVEN | EN_GIVEN | RU_GIVEN | NICKNAME_KEYS
 _EN_ONLY_GIVEN = (
     EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in reference_keys(" ".join(vs))}
 ) - (ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in reference_keys(" ".join(vs))})
@@ -83,7 +84,6 @@ _RU_ONLY_GIVEN = (
     RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in reference_keys(" ".join(vs))}
 ) - (ES_GIVEN | EN_GIVEN)
 _SURNAMES_ES_EN = reference_keys(_gn.ES_SURNAMES) | reference_keys(_gn.EN_SURNAMES)
-_HONORIFIC_GIVEN_OK = _KNOWN_GIVEN
 _RU_SURNAMES = {family_gender_fold(k) for k in reference_keys(_gn.RU_SURNAMES)}
 _RU_SURNAME_ENDINGS = ("ov", "ova", "ev", "eva", "ski", "skaia", "skoi", "enko", "chuk",
                        "iuk", "ovich", "evich")
@@ -112,377 +112,6 @@ def _patronymic_gender(key: str, cyrillic: bool) -> str | None:
     if cyrillic and key.endswith("ich") and len(key) >= 5:
         return "M"
     return None
-
-
-# --------------------------------------------------------------------------------------
-# Cleaning one field value
-# --------------------------------------------------------------------------------------
-
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
-_QUOTES = str.maketrans({c: "'" for c in "’ʼ`´ʻ‘"})
-_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]?")
-_STRIP_CHARS = " .,;:-_'\"*#/\\|~"
-_CYR_RE = re.compile(r"[\u0400-\u04FF]")
-_LAT_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
-_ALLOWED_PUNCT = set(" '-.,")
-
-
-@dataclass
-class _Field:
-    """A cleaned field: display tokens plus status and reasons."""
-
-    tokens: list[str] = field(default_factory=list)
-    status: str = MISSING
-    reasons: list[str] = field(default_factory=list)
-    comma_left: list[str] | None = None  # full_name "SURNAME, Given" parts
-    comma_right: list[str] | None = None
-
-    def add(self, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-
-
-def _reason_text(reasons: Iterable[str]) -> str | None:
-    present = set(reasons)
-    if not present:
-        return None
-    rs = [r for r in _REASON_ORDER if r in present]
-    return "|".join(rs) if rs else None
-
-
-@lru_cache(maxsize=262_144)
-def _smart_title(token: str) -> str:
-    """Title-case one token: "o'brien" -> "O'Brien", "mcdonald" -> "McDonald",
-    "garcía-lópez" -> "García-López"."""
-    parts = []
-    for part in token.split("-"):
-        low = part.lower()
-        pieces = low.split("'")
-        if len(pieces) == 2 and len(pieces[0]) == 1 and pieces[1]:
-            cased = pieces[0].upper() + "'" + pieces[1][:1].upper() + pieces[1][1:]
-        else:
-            cased = low[:1].upper() + low[1:]
-        if cased.startswith("Mc") and len(cased) > 3 and cased[2].isalpha():
-            cased = "Mc" + cased[2].upper() + cased[3:]
-        parts.append(cased)
-    return "-".join(parts)
-
-
-def _fix_homoglyphs(token: str) -> str:
-    cyr = len(_CYR_RE.findall(token))
-    lat = len(_LAT_RE.findall(token))
-    if not cyr or not lat:
-        return token
-    if cyr >= lat:
-        table = _tr.LATIN_HOMOGLYPH_TO_CYR
-    else:
-        table = _tr.CYR_HOMOGLYPH_TO_LATIN
-    return "".join(table.get(ch, ch) for ch in token)
-
-
-_SLOW_PATH = re.compile(r"[^\w '\-.,]|[\d_]")
-_DIGIT = re.compile(r"\d")
-_ALPHA = re.compile(r"[^\W\d_]")
-_TRIPLE = re.compile(r"(?:^| )(?!iii(?: |$))(\w)\1\1+(?= |$)")
-_SEPARATORS = str.maketrans({c: " " for c in "()[]{};:"})
-_KEEP_SYMBOLS = set("@&+/=<>|\\#%$*_^~")
-
-
-def _drop_symbols(s: str, f: _Field) -> str:
-    """Slow path: drop control/format chars, emoji and decorative symbols."""
-    chars = []
-    for ch in s:
-        cat = unicodedata.category(ch)
-        if cat[0] == "C":
-            chars.append(" " if cat == "Cc" else "")
-        elif (cat[0] == "S" or ch in "\"«»“”„!?¿¡") and ch not in _KEEP_SYMBOLS:
-            f.add("symbols_removed")
-            chars.append(" ")
-        else:
-            chars.append(ch)
-    return "".join(chars)
-
-
-_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u045f"
-_WORD = f"[{_L}]+(?:['\\-][{_L}]+)*"
-# Letters-only words (inner ' or -) separated by one space or ", ": nothing to clean up.
-_SIMPLE = re.compile(f"{_WORD}(?:,? {_WORD})*")
-
-
-def _prepare(text: object) -> tuple[str, _Field]:
-    """Unicode/whitespace/punctuation clean-up and garbage detection for one value."""
-    s, f, _ = _prepare_ex(text)
-    return s, f
-
-
-def _prepare_ex(text: object) -> tuple[str, _Field, bool]:
-    """``_prepare`` plus whether the value took the simple (letters-only) fast path."""
-    if isinstance(text, str) and _SIMPLE.fullmatch(text) and unicodedata.is_normalized(
-        "NFKC", text
-    ):
-        # Same result as the general path: no dashes/quotes/symbols/brackets/digits and
-        # no stray whitespace or punctuation; only the placeholder checks can apply.
-        f = _Field(status=VALID)
-        words = [plain_key(t) for t in text.replace(",", " ").split()]
-        plain = " ".join(words)
-        if (
-            plain in _hon.PLACEHOLDERS
-            or not _hon.PLACEHOLDER_TOKENS.isdisjoint(words)
-            or _TRIPLE.search(plain)
-        ):
-            return "", _invalid(f, "placeholder"), False
-        return text, f, True
-    s, f = _prepare_slow(text)
-    return s, f, False
-
-
-def _prepare_slow(text: object) -> tuple[str, _Field]:
-    f = _Field()
-    if not isinstance(text, str):
-        return "", f
-    s = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
-    if _SLOW_PATH.search(s):
-        s = _drop_symbols(s, f)
-    if not s.strip():
-        f.reasons.clear()
-        return ("", _invalid(f, "placeholder")) if text.strip() else ("", f)
-    if "(" in s or "[" in s or "{" in s:
-        s2 = _BRACKETS.sub(" ", s)
-        if s2.strip(_STRIP_CHARS + "()[]{} "):
-            f.add("parenthetical_removed")
-            s = s2
-    s = " ".join(s.translate(_SEPARATORS).split()).strip(_STRIP_CHARS)
-    f.status = VALID
-    if _DIGIT.search(s):
-        return "", _invalid(f, "digits_in_name")
-    if not s or not _ALPHA.search(s):
-        return "", _invalid(f, "placeholder")
-    plain = " ".join(plain_key(s).replace(",", " ").split())
-    words = plain.split()
-    if plain in _hon.PLACEHOLDERS or any(t in _hon.PLACEHOLDER_TOKENS for t in words):
-        return "", _invalid(f, "placeholder")
-    if _TRIPLE.search(plain):
-        return "", _invalid(f, "placeholder")
-    if _SLOW_PATH.search(s) and any(
-        not (ch.isalpha() or unicodedata.category(ch)[0] == "M" or ch in _ALLOWED_PUNCT)
-        for ch in s
-    ):
-        return "", _invalid(f, "bad_chars")
-    return s, f
-
-
-def _invalid(f: _Field, reason: str) -> _Field:
-    f.status = INVALID
-    f.reasons = [reason]
-    f.tokens = []
-    return f
-
-
-_TOKEN_STRIP = _STRIP_CHARS.replace(".", "")
-
-
-# Filler words inside a longer name ("José N/A", "Ana NULL López"): dropped, not fatal.
-_JUNK_TOKENS = frozenset(
-    {"na", "n/a", "nan", "none", "null", "nil", "sn", "s/n", "xx", "nn"}
-    | {p for p in _hon.PLACEHOLDERS if p and " " not in p and len(p) > 1}
-)
-
-
-def _tokenize(s: str, f: _Field) -> list[str]:
-    tokens = []
-    for raw in s.replace(",", " ").split():
-        tok = raw.strip(_TOKEN_STRIP) or raw
-        if tok.strip(".-'") != "":
-            tokens.append(tok)
-    if len(tokens) > 1:
-        kept = [t for t in tokens if plain_key(t) not in _JUNK_TOKENS]
-        if len(kept) != len(tokens):
-            f.add("placeholder_removed")
-            tokens = kept
-    return tokens
-
-
-def _fix_mixed(tokens: list[str], f: _Field) -> list[str]:
-    """Repair words typed with a mixed keyboard; run after casing so it is idempotent."""
-    joined = " ".join(tokens)
-    if not (_CYR_RE.search(joined) and _LAT_RE.search(joined)):
-        return tokens
-    fixed = [_fix_homoglyphs(t) for t in tokens]
-    if fixed != tokens:
-        f.add("homoglyph_fixed")
-    return fixed
-
-
-def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool) -> list[str]:
-    """Remove leading honorifics ("Sr.", "Dña.", "г-жа") and trailing suffixes ("Jr.")."""
-    while leading and len(tokens) > 1:
-        p = plain_key(tokens[0])
-        if p in _hon.HONORIFICS:
-            tokens = tokens[1:]
-            f.add("honorific_removed")
-        elif p in _hon.AMBIGUOUS_HONORIFICS and latin_key(tokens[1]) in _HONORIFIC_GIVEN_OK:
-            tokens = tokens[1:]
-            f.add("honorific_removed")
-        else:
-            break
-    while trailing and len(tokens) > 1:
-        p = plain_key(tokens[-1])
-        if p in _hon.SUFFIXES or (p in _hon.ROMAN_SUFFIXES and len(tokens) >= 3):
-            tokens = tokens[:-1]
-            f.add("suffix_removed")
-        else:
-            break
-    return tokens
-
-
-def _expand_abbrev(tokens: list[str], f: _Field) -> list[str]:
-    if len(tokens) >= 2:
-        p = plain_key(tokens[0]).replace("ª", "a")
-        if p in _hon.GIVEN_ABBREVIATIONS and (tokens[0].endswith(".") or p == "ma"):
-            f.add("abbreviation_expanded")
-            return [*_hon.GIVEN_ABBREVIATIONS[p].split(), *tokens[1:]]
-    return tokens
-
-
-def _recase(tokens: list[str], f: _Field) -> list[str]:
-    """Display case: title-case all-upper/all-lower tokens, keep deliberate mixed case."""
-    joined = "".join(tokens)
-    whole = joined.isupper() or joined.islower()
-    out = []
-    for i, tok in enumerate(tokens):
-        low = tok.lower()
-        nxt = i + 1 < len(tokens)
-        if nxt and low in _hon.PARTICLES and (i > 0 or len(tokens) > 2 or not whole):
-            new = low
-        elif nxt and i > 0 and low in _hon.CONNECTORS and "." not in tok:
-            new = low
-        elif whole or tok.isupper() or tok.islower():
-            new = _smart_title(tok)
-        else:
-            new = tok
-        out.append(new)
-    if out != tokens:
-        f.add("case_fixed")
-    return out
-
-
-@lru_cache(maxsize=262_144)
-def _tok_info(tok: str) -> tuple[bool, str, bool, bool, bool]:
-    """Per simple token: needs the general path?, title case, plain case, Cyrillic, Latin."""
-    p = plain_key(tok)
-    low = tok.lower()
-    special = (
-        p in _JUNK_TOKENS
-        or p in _hon.HONORIFICS
-        or p in _hon.AMBIGUOUS_HONORIFICS
-        or p in _hon.SUFFIXES
-        or p in _hon.ROMAN_SUFFIXES
-        or p.replace("ª", "a") in _hon.GIVEN_ABBREVIATIONS
-        or low in _hon.PARTICLES
-        or low in _hon.CONNECTORS
-    )
-    return (special, _smart_title(tok), tok.isupper() or tok.islower(),
-            bool(_CYR_RE.search(tok)), bool(_LAT_RE.search(tok)))
-
-
-def _recase_simple(tokens: list[str]) -> list[str] | None:
-    """``_recase`` for simple tokens with no title/particle/junk/mixed-script work to do,
-    or None when the general path is needed."""
-    infos = [_tok_info(t) for t in tokens]
-    cyr = lat = False
-    for info in infos:
-        if info[0]:
-            return None
-        cyr = cyr or info[3]
-        lat = lat or info[4]
-    if cyr and lat:
-        return None
-    joined = "".join(tokens)
-    if joined.isupper() or joined.islower():
-        return [info[1] for info in infos]
-    return [info[1] if info[2] else tok for tok, info in zip(tokens, infos, strict=True)]
-
-
-def _clean_simple(s: str, f: _Field, kind: str) -> _Field | None:
-    """Fast ``_clean`` for a simple value (see ``_SIMPLE``); None when it does not apply."""
-    if kind == "full" and "," in s:
-        left, _, right = s.partition(",")
-        lt = _recase_simple(left.split())
-        if lt is None:
-            return None
-        rt = _recase_simple(right.replace(",", " ").split())
-        if rt is None:
-            return None
-        if lt != left.split() or rt != right.replace(",", " ").split():
-            f.reasons.append("case_fixed")
-        f.comma_left = lt
-        f.comma_right = rt
-        f.tokens = lt + rt
-        f.reasons.append("comma_order")
-        return _finish(f, kind)
-    raw = s.replace(",", " ").split()
-    tokens = _recase_simple(raw)
-    if tokens is None:
-        return None
-    if tokens != raw:
-        f.reasons.append("case_fixed")
-    f.tokens = tokens
-    return _finish(f, kind)
-
-
-def _clean(text: object, kind: str) -> _Field:
-    """Clean one name field. ``kind``: full | given | family | middle."""
-    s, f, simple = _prepare_ex(text)
-    if f.status != VALID:
-        return f
-    if simple:
-        done = _clean_simple(s, f, kind)
-        if done is not None:
-            return done
-    if kind == "full" and "," in s:
-        left, _, right = s.partition(",")
-        lt = _tokenize(left, f)
-        rt = _tokenize(right, f)
-        if lt and rt and not all(
-            plain_key(t) in _hon.SUFFIXES or plain_key(t) in _hon.ROMAN_SUFFIXES for t in rt
-        ):
-            lt = _strip_titles(lt, f, leading=True, trailing=True)
-            rt = _strip_titles(rt, f, leading=True, trailing=True)
-            rt = _expand_abbrev(rt, f)
-            f.comma_left = _fix_mixed(_recase(lt, f), f)
-            f.comma_right = _fix_mixed(_recase(rt, f), f)
-            f.tokens = f.comma_left + f.comma_right
-            f.add("comma_order")
-            return _finish(f, kind)
-        s = s.replace(",", " ")
-    tokens = _tokenize(s, f)
-    tokens = _strip_titles(
-        tokens, f, leading=kind in ("full", "given"), trailing=kind in ("full", "family")
-    )
-    if kind in ("full", "given"):
-        tokens = _expand_abbrev(tokens, f)
-    f.tokens = _fix_mixed(_recase(tokens, f), f)
-    return _finish(f, kind)
-
-
-def _finish(f: _Field, kind: str) -> _Field:
-    if not f.tokens:
-        return _invalid(f, "placeholder")
-    joined = "".join(f.tokens)
-    if len(joined) <= 3 and sum(map(str.isalpha, joined)) <= 1 and kind != "middle":
-        # An initial: not a usable name on its own, but kept (see module docstring).
-        f.status = INVALID
-        f.reasons = ["single_char"]
-        return f
-    if kind == "full" and all(sum(map(str.isalpha, t)) <= 1 for t in f.tokens):
-        return _invalid(f, "single_char")  # initials only: "A. X."
-    if kind == "full" and len(f.tokens) == 1:
-        f.status = INVALID
-        f.reasons = ["single_token"]
-        return f
-    if f.reasons:
-        f.status = FIXED
-    return f
 
 
 # --------------------------------------------------------------------------------------
@@ -521,7 +150,7 @@ def _unit_key(unit: str) -> str:
 
 @lru_cache(maxsize=262_144)
 def _is_given(unit: str) -> bool:
-    return " " not in unit and latin_key(unit) in _KNOWN_GIVEN
+    return " " not in unit and latin_key(unit) in KNOWN_GIVEN
 
 
 def _merge_marian(units: list[str]) -> list[str]:
@@ -567,12 +196,12 @@ def _should_swap(given: list[str], family: list[str]) -> bool:
     )
 
 
-def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
+def _split_full(f: CleanedField) -> tuple[_Parts, list[str]]:
     """Parse a full name into parts plus extra reason codes (order_swapped, suffix_removed).
 
     Suffixes left inside a block ("José Jr José Sergeevna") are dropped here too.
     """
-    cyrillic = bool(_CYR_RE.search(" ".join(f.tokens)))
+    cyrillic = bool(CYR_RE.search(" ".join(f.tokens)))
     parts, swapped = _split_full_raw(f, cyrillic)
     extra = ["order_swapped"] if swapped and not cyrillic else []
     for attr in ("given", "family"):
@@ -587,7 +216,7 @@ def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
     return parts, extra
 
 
-def _split_full_raw(f: _Field, cyrillic: bool) -> tuple[_Parts, bool]:
+def _split_full_raw(f: CleanedField, cyrillic: bool) -> tuple[_Parts, bool]:
     """Parse a cleaned full name. Returns parts and whether the order was surname-first."""
     if f.comma_left is not None and f.comma_right is not None:
         fam, conn = _units(f.comma_left)
@@ -640,8 +269,8 @@ def _split_full_raw(f: _Field, cyrillic: bool) -> tuple[_Parts, bool]:
 
 
 def _script(text: str) -> str | None:
-    cyr = bool(_CYR_RE.search(text))
-    lat = bool(_LAT_RE.search(text))
+    cyr = bool(CYR_RE.search(text))
+    lat = bool(LAT_RE.search(text))
     if cyr and lat:
         return "mixed"
     if cyr:
@@ -669,10 +298,6 @@ def _split_hyphen(unit: str) -> list[str]:
     return [unit]
 
 
-def _usable(f: _Field) -> bool:
-    return bool(f.tokens) and not (set(f.reasons) & _NO_VALUE_REASONS)
-
-
 _EMPTY_NAME = (None,) * len(NORMALIZED_COLUMNS["names"])
 
 
@@ -684,14 +309,14 @@ def _given_info(name_given: str) -> tuple:
     ru_only = any(t in _RU_ONLY_GIVEN for t in given_key.split())
     hint = GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
     return (given_key, given_canon, _phonetic(given_canon), ru_only, hint,
-            bool(_CYR_RE.search(name_given)), bool(_LAT_RE.search(name_given)))
+            bool(CYR_RE.search(name_given)), bool(LAT_RE.search(name_given)))
 
 
 @lru_cache(maxsize=262_144)
 def _middle_info(name_middle: str) -> tuple:
     """Per middle part: key, script flags, patronymic gender without/with Cyrillic evidence."""
     key = latin_key(name_middle)
-    return (key, bool(_CYR_RE.search(name_middle)), bool(_LAT_RE.search(name_middle)),
+    return (key, bool(CYR_RE.search(name_middle)), bool(LAT_RE.search(name_middle)),
             _patronymic_gender(key, False) if key else None,
             _patronymic_gender(key, True) if key else None)
 
@@ -716,7 +341,7 @@ def _family_info(family: tuple[str, ...], connector: str | None) -> tuple:
     text = name_family or ""
     return (name_family, fam_units[0] if fam_units else None,
             " ".join(fam_units[1:]) or None, raw_fam_keys, looks_ru, hint,
-            bool(_CYR_RE.search(text)), bool(_LAT_RE.search(text)))
+            bool(CYR_RE.search(text)), bool(LAT_RE.search(text)))
 
 
 @lru_cache(maxsize=262_144)
@@ -806,7 +431,7 @@ def _parts_values(
 # --------------------------------------------------------------------------------------
 # Fast path for the common row: a letters-only full name and no other name column
 # --------------------------------------------------------------------------------------
-# Same result as ``_clean`` + ``_split_full`` + ``_status`` for values that take the simple
+# Same result as ``clean_field`` + ``_split_full`` + ``field_status`` for values that take the simple
 # cleaning path and hold no honorific/suffix/particle/connector/placeholder word, computed
 # from per-word facts in one pass; anything else returns None and takes the general path.
 
@@ -821,7 +446,7 @@ def _unit_facts(unit: str) -> tuple | None:
     key = latin_key(unit)
     return (key, _is_given(unit), _is_surname(_unit_key(unit)), _patronymic_gender(key, False),
             _patronymic_gender(key, True), key in _EN_ONLY_GIVEN, key in _RU_ONLY_GIVEN,
-            bool(_CYR_RE.search(unit)), sum(map(str.isalpha, unit)) <= 1)
+            bool(CYR_RE.search(unit)), sum(map(str.isalpha, unit)) <= 1)
 
 
 @lru_cache(maxsize=262_144)
@@ -829,16 +454,16 @@ def _word_info(tok: str) -> tuple | None:
     """Per raw word of a simple value: (display form, script bits Cyrillic=1 Latin=2, plain
     form, facts of the display form), or None when the word needs the general path.
 
-    ``_recase_simple`` title-cases a word when it is all upper or all lower case, or when
+    ``name_cleaning._recase_simple`` title-cases a word when it is all upper or all lower case, or when
     the whole side is. A word that is neither either holds both cases (no titlecase letter
-    is in ``_SIMPLE``), so the side cannot be all upper or lower and the word is kept, or
+    is in ``SIMPLE``), so the side cannot be all upper or lower and the word is kept, or
     holds no cased letter, and then title-casing leaves it unchanged. So the display form
-    depends on the word alone. ``_TRIPLE`` only matches whole words, so testing each plain
-    word equals testing the joined plain text as ``_prepare_ex`` does.
+    depends on the word alone. ``TRIPLE`` only matches whole words, so testing each plain
+    word equals testing the joined plain text as ``name_cleaning._prepare_ex`` does.
     """
     p = plain_key(tok)
-    special, title, whole_case, cyr, lat = _tok_info(tok)
-    if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or _TRIPLE.search(p):
+    special, title, whole_case, cyr, lat = token_info(tok)
+    if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or TRIPLE.search(p):
         return None
     display = title if whole_case else tok
     facts = _unit_facts(display)
@@ -853,13 +478,13 @@ for _cf in (False, True):
         for _sw in (False, True):
             _rs = [r for r, on in (("case_fixed", _cf), ("comma_order", _co),
                                    ("order_swapped", _sw)) if on]
-            _FAST_STATUS[(_cf, _co, _sw)] = (FIXED if _rs else VALID, _reason_text(_rs))
+            _FAST_STATUS[(_cf, _co, _sw)] = (FIXED if _rs else VALID, reason_text(_rs))
 _MISSING_REST = (MISSING, None) * 3
 
 
 def _fast_full_parse(text: str) -> tuple | None:
     """Parts of a simple full name: (given, middle, family, full status, reason) or None."""
-    if not (_SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
+    if not (SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
         return None
     words = text.replace(",", " ").split()
     n = len(words)
@@ -947,14 +572,14 @@ class _Normalizer:
     """Per-call caches: each distinct raw value is cleaned once."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, object], tuple[_Field, bool]] = {}
+        self.cache: dict[tuple[str, object], tuple[CleanedField, bool]] = {}
         self.splits: dict[object, tuple[_Parts, tuple[str, ...], tuple]] = {}
         self.statuses: dict[tuple[int, tuple[str, ...]], tuple[str, str | None]] = {}
         self.given_units: dict[object, tuple] = {}
         self.family_units: dict[object, tuple] = {}
         self.parsed: dict[tuple, tuple] = {}
 
-    def split(self, full: object, ff: _Field) -> tuple[_Parts, tuple[str, ...], tuple]:
+    def split(self, full: object, ff: CleanedField) -> tuple[_Parts, tuple[str, ...], tuple]:
         """Parsed full name, extra reasons and the name values of the full name alone."""
         # The parse depends only on the cleaned tokens (and the comma position), so
         # "GARCÍA LÓPEZ, JOSÉ" / "García López, José" share one entry.
@@ -979,36 +604,36 @@ class _Normalizer:
             self.parsed[key] = hit
         return hit
 
-    def clean(self, value: object, kind: str) -> tuple[_Field, bool, tuple]:
+    def clean(self, value: object, kind: str) -> tuple[CleanedField, bool, tuple]:
         """Cleaned field, whether it is usable, and its status without extra reasons."""
         k = (kind, value if isinstance(value, str) else None)
         hit = self.cache.get(k)
         if hit is None:
-            f = _clean(value, kind)
-            hit = (f, _usable(f), _status(f, f.reasons))
+            f = clean_field(value, kind)
+            hit = (f, is_usable(f), field_status(f, f.reasons))
             self.cache[k] = hit
         return hit
 
-    def status(self, f: _Field, extra: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    def status(self, f: CleanedField, extra: tuple[str, ...] = ()) -> tuple[str, str | None]:
         k = (id(f), extra)
         hit = self.statuses.get(k)
         if hit is None:
-            hit = _status(f, f.reasons + list(extra))
+            hit = field_status(f, f.reasons + list(extra))
             self.statuses[k] = hit
         return hit
 
-    def given_side(self, given: object, gf: _Field) -> tuple:
+    def given_side(self, given: object, gf: CleanedField) -> tuple:
         """Given-column units, with and without a trailing patronymic split off."""
         hit = self.given_units.get(given)
         if hit is None:
             g_units = _merge_marian(_units(gf.tokens)[0])
-            cyr = bool(_CYR_RE.search(" ".join(g_units)))
+            cyr = bool(CYR_RE.search(" ".join(g_units)))
             pat = len(g_units) >= 2 and bool(_patronymic_gender(latin_key(g_units[-1]), cyr))
             hit = (g_units, pat)
             self.given_units[given] = hit
         return hit
 
-    def family_side(self, family: object, fm: _Field) -> tuple[list[str], str | None]:
+    def family_side(self, family: object, fm: CleanedField) -> tuple[list[str], str | None]:
         hit = self.family_units.get(family)
         if hit is None:
             hit = _units(fm.tokens)
@@ -1073,49 +698,6 @@ class _Normalizer:
         )
 
 
-def _status(f: _Field, reasons: list[str]) -> tuple[str, str | None]:
-    status = f.status
-    if status == VALID and reasons:
-        status = FIXED
-    if status == MISSING:
-        return status, None
-    return status, _reason_text(reasons)
-
-
-# --------------------------------------------------------------------------------------
-# Gender column
-# --------------------------------------------------------------------------------------
-
-_GENDER_VOCAB: dict[str, str | None] = {}
-for _word in ("m", "male", "man", "masculino", "masc", "hombre", "h", "varon", "v", "mr",
-              "мужской", "муж", "м", "мужчина", "boy", "senor", "1"):
-    _GENDER_VOCAB[_word] = "M"
-for _word in ("f", "female", "woman", "femenino", "fem", "mujer", "w", "жен", "женский", "ж",
-              "женщина", "girl", "senora", "mrs", "ms", "2"):
-    _GENDER_VOCAB[_word] = "F"
-for _word in ("x", "other", "otro", "otra", "non-binary", "nonbinary", "non binary",
-              "no binario", "nb", "другое", "diverse", "d"):
-    _GENDER_VOCAB[_word] = "X"
-for _word in ("u", "unknown", "desconocido", "n/a", "na", "-", "?", "не указан", "не указано",
-              "неизвестно", "prefer not to say", "no especificado", "ns/nc", "none", "null",
-              "sin especificar", "0", "nan"):
-    _GENDER_VOCAB[_word] = None
-
-
-_GENDER_PLAIN = {plain_key(k): k for k in _GENDER_VOCAB}
-
-
-def _gender_one(value: object) -> tuple[str | None, str]:
-    if not isinstance(value, str) or not value.strip():
-        return None, MISSING
-    p = " ".join(plain_key(unicodedata.normalize("NFKC", value)).split())
-    p = _GENDER_PLAIN.get(p, p)
-    if p in _GENDER_VOCAB:
-        g = _GENDER_VOCAB[p]
-        return (g, VALID) if g else (None, MISSING)
-    return None, INVALID
-
-
 # --------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------
@@ -1176,7 +758,7 @@ def _normalize_names(frame: pd.DataFrame) -> pd.DataFrame:
         g_codes, g_uniques = _codes(frame["gender"])
     else:
         g_codes, g_uniques = np.zeros(n, dtype=np.int64), np.array([None], dtype=object)
-    g_vals = list(zip(*[_gender_one(v) for v in g_uniques], strict=True))
+    g_vals = list(zip(*[clean_gender(v) for v in g_uniques], strict=True))
     # Build each column once per unique value, then StringArray.take maps it back to the
     # rows without re-validating a million strings.
     out = {}
