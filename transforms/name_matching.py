@@ -7,7 +7,9 @@ the parser, so they live apart from ``transforms.names``. Keys are ``name_keys.l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,9 @@ def _build_cross() -> dict[str, frozenset[int]]:
 
 _CROSS = _build_cross()
 
+# Given keys of many pairs' one side: the predicates below take two of equal length.
+GivenKeys: TypeAlias = pd.Series | np.ndarray | list[str | None]
+
 # --------------------------------------------------------------------------------------
 # Nicknames
 # --------------------------------------------------------------------------------------
@@ -106,7 +111,10 @@ def _nick_eq_scalar(a: str, b: str) -> bool:
     return bool(set(canonical_given_set(a)) & set(canonical_given_set(b)))
 
 
-def _pairwise(fn, a, b):  # noqa: ANN001, ANN202 - internal dispatcher
+def _pairwise(
+    fn: Callable[[str, str], bool], a: str | GivenKeys | None, b: str | GivenKeys | None
+) -> bool | np.ndarray:
+    """``fn`` on two keys, or on each distinct pair of two key arrays (as a bool array)."""
     if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
         a_s = a if isinstance(a, str) else ""
         b_s = b if isinstance(b, str) else ""
@@ -119,7 +127,11 @@ def _pairwise(fn, a, b):  # noqa: ANN001, ANN202 - internal dispatcher
     return res[codes]
 
 
-def nickname_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+@overload
+def nickname_equivalent(a: str | None, b: str | None) -> bool: ...
+@overload
+def nickname_equivalent(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
+def nickname_equivalent(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
     """True when two given keys share a canonical name ("pepe"/"jose", "sasha"/"shura").
 
     Accepts two strings (returns bool) or two equal-length array-likes/Series (returns a
@@ -137,8 +149,8 @@ def _cross_eq_scalar(a: str, b: str) -> bool:
     return bool(ga & gb)
 
 
-def cross_language_groups(canonical: str) -> tuple[str, ...]:
-    """Cross-language groups a canonical given key belongs to (jose -> the José/Joseph group).
+def cross_language_groups(canonical: str) -> tuple[int, ...]:
+    """Ids of the cross-language groups a canonical given key is in (jose -> José/Joseph's).
 
     Public so that linking can compute equivalence once per distinct name and test millions
     of pairs with array lookups instead of calling :func:`cross_language_equivalent` per pair.
@@ -146,7 +158,11 @@ def cross_language_groups(canonical: str) -> tuple[str, ...]:
     return tuple(_CROSS.get(canonical, ()))
 
 
-def cross_language_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+@overload
+def cross_language_equivalent(a: str | None, b: str | None) -> bool: ...
+@overload
+def cross_language_equivalent(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
+def cross_language_equivalent(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
     """Nickname-equivalent, or the same name in another language (José/Joseph, Pepe/Joe).
 
     A weaker signal than ``nickname_equivalent``: keep it as its own comparison level.
@@ -200,7 +216,11 @@ def given_gender(key: str) -> str | None:
     return genders.pop() if len(genders) == 1 else None
 
 
-def given_tokens_compatible(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
+@overload
+def given_tokens_compatible(a: str | None, b: str | None) -> bool: ...
+@overload
+def given_tokens_compatible(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
+def given_tokens_compatible(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
     """True when the words of the shorter given name are, in order, words of the longer one
     (or nicknames or initials of them), and at least one whole word agrees.
 

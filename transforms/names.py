@@ -324,6 +324,7 @@ def _middle_info(name_middle: str) -> tuple:
 @lru_cache(maxsize=262_144)
 def _family_info(family: tuple[str, ...], connector: str | None) -> tuple:
     """Per family-part: display, units, raw keys, Russian look and script flags."""
+    name_family: str | None
     if len(family) == 2 and connector:
         name_family = f"{family[0]} {connector} {family[1]}"
     else:
@@ -405,6 +406,7 @@ def _parts_values(
         hint = fam_hint
     if hint is None and given_key:
         hint = given_hint
+    script: str | None
     if cyrillic:
         script = "mixed" if latin else "cyrillic"
     else:
@@ -436,8 +438,12 @@ def _parts_values(
 # from per-word facts in one pass; anything else returns None and takes the general path.
 
 
+# Facts of one display word, see _unit_facts.
+_UnitFacts = tuple[str, bool, bool, str | None, str | None, bool, bool, bool, bool]
+
+
 @lru_cache(maxsize=262_144)
-def _unit_facts(unit: str) -> tuple | None:
+def _unit_facts(unit: str) -> _UnitFacts | None:
     """Per display word: (latin key, known given, surname, patronymic gender without and
     with Cyrillic evidence, EN-only given, RU-only given, Cyrillic, at most one letter)."""
     low = unit.lower()
@@ -450,16 +456,17 @@ def _unit_facts(unit: str) -> tuple | None:
 
 
 @lru_cache(maxsize=262_144)
-def _word_info(tok: str) -> tuple | None:
+def _word_info(tok: str) -> tuple[str, int, str, _UnitFacts] | None:
     """Per raw word of a simple value: (display form, script bits Cyrillic=1 Latin=2, plain
     form, facts of the display form), or None when the word needs the general path.
 
-    ``name_cleaning._recase_simple`` title-cases a word when it is all upper or all lower case, or when
-    the whole side is. A word that is neither either holds both cases (no titlecase letter
-    is in ``SIMPLE``), so the side cannot be all upper or lower and the word is kept, or
-    holds no cased letter, and then title-casing leaves it unchanged. So the display form
-    depends on the word alone. ``TRIPLE`` only matches whole words, so testing each plain
-    word equals testing the joined plain text as ``name_cleaning._prepare_ex`` does.
+    ``name_cleaning._recase_simple`` title-cases a word when it is all upper or all lower
+    case, or when the whole side is. A word that is neither either holds both cases (no
+    titlecase letter is in ``SIMPLE``), so the side cannot be all upper or lower and the
+    word is kept, or holds no cased letter, and then title-casing leaves it unchanged. So
+    the display form depends on the word alone. ``TRIPLE`` only matches whole words, so
+    testing each plain word equals testing the joined plain text as
+    ``name_cleaning._prepare_ex`` does.
     """
     p = plain_key(tok)
     special, title, whole_case, cyr, lat = token_info(tok)
@@ -482,7 +489,9 @@ for _cf in (False, True):
 _MISSING_REST = (MISSING, None) * 3
 
 
-def _fast_full_parse(text: str) -> tuple | None:
+def _fast_full_parse(
+    text: str,
+) -> tuple[list[str], list[str], list[str], str, str | None] | None:
     """Parts of a simple full name: (given, middle, family, full status, reason) or None."""
     if not (SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
         return None
@@ -490,8 +499,8 @@ def _fast_full_parse(text: str) -> tuple | None:
     n = len(words)
     if n < 2:
         return None
-    infos = [_word_info(w) for w in words]
-    if None in infos:
+    infos = [info for w in words if (info := _word_info(w)) is not None]
+    if len(infos) != n:
         return None
     comma = text.find(",")
     # Mixed Latin/Cyrillic words are repaired by the general path (per comma side, as there).
@@ -568,11 +577,15 @@ def _fast_full_parse(text: str) -> tuple | None:
     return (given, middle, family, *_FAST_STATUS[(case_fixed, comma >= 0, swapped)])
 
 
+# A cleaned field, whether it is usable, and its (status, reason) without extra reasons.
+_Cleaned = tuple[CleanedField, bool, tuple[str, str | None]]
+
+
 class _Normalizer:
     """Per-call caches: each distinct raw value is cleaned once."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, object], tuple[CleanedField, bool]] = {}
+        self.cache: dict[tuple[str, object], _Cleaned] = {}
         self.splits: dict[object, tuple[_Parts, tuple[str, ...], tuple]] = {}
         self.statuses: dict[tuple[int, tuple[str, ...]], tuple[str, str | None]] = {}
         self.given_units: dict[object, tuple] = {}
@@ -604,7 +617,7 @@ class _Normalizer:
             self.parsed[key] = hit
         return hit
 
-    def clean(self, value: object, kind: str) -> tuple[CleanedField, bool, tuple]:
+    def clean(self, value: object, kind: str) -> _Cleaned:
         """Cleaned field, whether it is usable, and its status without extra reasons."""
         k = (kind, value if isinstance(value, str) else None)
         hit = self.cache.get(k)
@@ -706,7 +719,7 @@ class _Normalizer:
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factorize with missing values as their own code (-1 -> last slot)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    uniques = np.append(np.asarray(uniques, dtype=object), None)
+    uniques = np.append(np.asarray(uniques, dtype=object), [None])
     codes = np.where(codes < 0, len(uniques) - 1, codes)
     return codes.astype(np.int64), uniques
 
