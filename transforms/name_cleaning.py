@@ -234,7 +234,9 @@ def _fix_mixed(tokens: list[str], f: CleanedField) -> list[str]:
     return fixed
 
 
-def _strip_titles(tokens: list[str], f: CleanedField, *, leading: bool, trailing: bool) -> list[str]:
+def _strip_titles(
+    tokens: list[str], f: CleanedField, *, leading: bool, trailing: bool
+) -> list[str]:
     """Remove leading honorifics ("Sr.", "Dña.", "г-жа") and trailing suffixes ("Jr.")."""
     while leading and len(tokens) > 1:
         p = plain_key(tokens[0])

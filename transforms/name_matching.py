@@ -131,7 +131,9 @@ def _pairwise(
 def nickname_equivalent(a: str | None, b: str | None) -> bool: ...
 @overload
 def nickname_equivalent(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
-def nickname_equivalent(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
+def nickname_equivalent(
+    a: str | GivenKeys | None, b: str | GivenKeys | None
+) -> bool | np.ndarray:
     """True when two given keys share a canonical name ("pepe"/"jose", "sasha"/"shura").
 
     Accepts two strings (returns bool) or two equal-length array-likes/Series (returns a
@@ -162,7 +164,9 @@ def cross_language_groups(canonical: str) -> tuple[int, ...]:
 def cross_language_equivalent(a: str | None, b: str | None) -> bool: ...
 @overload
 def cross_language_equivalent(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
-def cross_language_equivalent(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
+def cross_language_equivalent(
+    a: str | GivenKeys | None, b: str | GivenKeys | None
+) -> bool | np.ndarray:
     """Nickname-equivalent, or the same name in another language (José/Joseph, Pepe/Joe).
 
     A weaker signal than ``nickname_equivalent``: keep it as its own comparison level.
@@ -220,7 +224,9 @@ def given_gender(key: str) -> str | None:
 def given_tokens_compatible(a: str | None, b: str | None) -> bool: ...
 @overload
 def given_tokens_compatible(a: GivenKeys, b: GivenKeys) -> np.ndarray: ...
-def given_tokens_compatible(a: str | GivenKeys | None, b: str | GivenKeys | None) -> bool | np.ndarray:
+def given_tokens_compatible(
+    a: str | GivenKeys | None, b: str | GivenKeys | None
+) -> bool | np.ndarray:
     """True when the words of the shorter given name are, in order, words of the longer one
     (or nicknames or initials of them), and at least one whole word agrees.
 

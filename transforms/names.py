@@ -7,9 +7,10 @@ two other exports. Linking can only compare names once they are split into the s
 case, accents, transliteration scheme, Russian grammatical gender and nicknames.
 
 Public API: ``normalize_names(frame)``, DataFrame in, DataFrame out (same index), columns
-``NAME_OUTPUT_COLUMNS``. Keys are ``transforms.name_keys.latin_key``s; nickname folding
-(``given_canon``) and the Russian surname gender fold come from ``transforms.name_matching``,
-which also holds the predicates linking compares given keys with.
+``NAME_OUTPUT_COLUMNS``. Each value is cleaned by ``transforms.name_cleaning``; this module
+splits the tokens into parts, keys them (``transforms.name_keys.latin_key``, nickname
+folding and the Russian surname gender fold from ``transforms.name_matching``, which also
+holds the predicates linking compares given keys with) and builds the table.
 
 Performance: everything is computed once per unique combination of the name columns and
 mapped back with integer codes, so 1M rows with ~50k distinct names take a few seconds.
@@ -433,9 +434,10 @@ def _parts_values(
 # --------------------------------------------------------------------------------------
 # Fast path for the common row: a letters-only full name and no other name column
 # --------------------------------------------------------------------------------------
-# Same result as ``clean_field`` + ``_split_full`` + ``field_status`` for values that take the simple
-# cleaning path and hold no honorific/suffix/particle/connector/placeholder word, computed
-# from per-word facts in one pass; anything else returns None and takes the general path.
+# Same result as ``clean_field`` + ``_split_full`` + ``field_status`` for values that take
+# the simple cleaning path and hold no honorific/suffix/particle/connector/placeholder word,
+# computed from per-word facts in one pass; anything else returns None and takes the
+# general path.
 
 
 # Facts of one display word, see _unit_facts.
