@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.block import unique_sorted
-from transforms.names import canonical_given_set, cross_language_groups
+from transforms.name_matching import canonical_given_set, cross_language_groups
 
 ValuePairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

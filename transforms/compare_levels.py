@@ -18,7 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from crm_golden.config.matching import Comparison, Level
 from transforms.compare_columns import RecordColumns, any_equal, share_group, value_pair_test
-from transforms.names import given_tokens_compatible
+from transforms.name_matching import given_tokens_compatible
 from transforms.shared_values import same_person_pairs, shared_values
 
 Outcome = tuple[np.ndarray, np.ndarray | None]

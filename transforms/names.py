@@ -6,16 +6,11 @@ two other exports. Linking can only compare names once they are split into the s
 (given / patronymic-middle / first and second surname) and reduced to keys that ignore
 case, accents, transliteration scheme, Russian grammatical gender and nicknames.
 
-Public API
-----------
-``normalize_names(frame)``     DataFrame in, DataFrame out (same index), columns
-                               ``NAME_OUTPUT_COLUMNS``.
-``latin_key(text)``            script-independent, accent-free, loosely folded key.
-``canonical_given(key)``       nickname folding ("pepe" -> "jose", "sasha" -> "aleksandr").
-``canonical_given_set(key)``   every canonical a (possibly ambiguous) nickname stands for.
-``nickname_equivalent(a, b)``  True when two given keys share a canonical (scalar or arrays).
-``cross_language_equivalent(a, b)``  José/Joseph, Alejandro/Alexander/Aleksandr (weaker).
-``family_gender_fold(key, russian)`` shared key for Иванов/Иванова, Petrovsky/Petrovskaya.
+Public API: ``normalize_names(frame)``, DataFrame in, DataFrame out (same index), columns
+``NAME_OUTPUT_COLUMNS``. Each value is cleaned by ``transforms.name_cleaning``; this module
+splits the tokens into parts, keys them (``transforms.name_keys.latin_key``, nickname
+folding and the Russian surname gender fold from ``transforms.name_matching``, which also
+holds the predicates linking compares given keys with) and builds the table.
 
 Performance: everything is computed once per unique combination of the name columns and
 mapped back with integer codes, so 1M rows with ~50k distinct names take a few seconds.
@@ -30,9 +25,7 @@ Several reason codes are joined with "|" in a fixed order.
 from __future__ import annotations
 
 import gc
-import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -41,10 +34,36 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.schema import NORMALIZED_COLUMNS
+from transforms.name_cleaning import (
+    CYR_RE,
+    FIXED,
+    KNOWN_GIVEN,
+    LAT_RE,
+    MISSING,
+    SIMPLE,
+    TRIPLE,
+    VALID,
+    CleanedField,
+    clean_field,
+    clean_gender,
+    field_status,
+    is_usable,
+    reason_text,
+    token_info,
+)
+from transforms.name_keys import (
+    EN_GIVEN,
+    ES_GIVEN,
+    GENDER_BY_GIVEN,
+    RU_GIVEN,
+    latin_key,
+    plain_key,
+    reference_keys,
+)
+from transforms.name_matching import canonical_given, family_gender_fold
 from transforms.reference import given_names as _gn
 from transforms.reference import honorifics as _hon
 from transforms.reference import nicknames as _nick
-from transforms.reference import translit as _tr
 
 INPUT_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "gender"]
 STATUS_COLUMNS = [
@@ -54,365 +73,19 @@ STATUS_COLUMNS = [
 ]
 NAME_OUTPUT_COLUMNS: list[str] = [*NORMALIZED_COLUMNS["names"], "gender_norm", *STATUS_COLUMNS]
 
-VALID, FIXED, INVALID, MISSING = "valid", "fixed", "invalid", "missing"
-
-# Order in which reason codes are reported when several apply.
-_REASON_ORDER = [
-    "placeholder", "digits_in_name", "bad_chars", "single_char", "single_token",
-    "comma_order", "order_swapped", "honorific_removed", "suffix_removed",
-    "abbreviation_expanded", "patronymic_split", "placeholder_removed",
-    "parenthetical_removed", "symbols_removed",
-    "homoglyph_fixed", "case_fixed",
-]
-_NO_VALUE_REASONS = {"placeholder", "digits_in_name", "bad_chars"}
 
 # --------------------------------------------------------------------------------------
-# latin_key: transliteration + loose folding
+# Which words are given names, surnames, patronymics (tables built once at import)
 # --------------------------------------------------------------------------------------
 
-_TRANSLATE = str.maketrans({**_tr.CYRILLIC_TO_LATIN, **_tr.LATIN_SPECIAL})
-_APOSTROPHES = str.maketrans({c: None for c in "'’ʼ`´ʻ‘"})
-_LETTER_RUNS = re.compile(r"[^\W\d_]+")
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-# Latin spellings that must not be touched by the Slavic "j" rules or others.
-_NO_FOLD = frozenset({"borja", "borjas", "benjamin", "benjamina"})
-
-_SLAVIC_J = re.compile(r"(?<=[bcdfghklmnprstvz])j(?=[aeiou])|(?<=i)j(?=[aeiou])|[aeiou]j$")
-_SLAVIC_J_RULES = [
-    (re.compile(r"^j(?=[aeiou])"), "y"),
-    (re.compile(r"(?<=[bcdfghklmnprstvzi])j(?=[aeiouy])"), "y"),
-    (re.compile(r"(?<=[aeiou])j$"), "y"),
-]
-# Applied in order to every Latin token (Cyrillic is transliterated first).
-_FOLD_RULES = [
-    (re.compile(r"^x(?=e)"), "ks"),          # Xenia -> Ksenia; keep Ximena, Xavier
-    (re.compile(r"(?<=.)x"), "ks"),           # Alexander -> Aleksander
-    (re.compile(r"shch|sch"), "sh"),          # Shchukin/Schukin -> Shukin
-    (re.compile(r"kh"), "h"),                 # Khabarov -> Habarov
-    (re.compile(r"tz|cz|c(?=v)"), "ts"),      # Tzvetkova/Cvetkova -> Tsvetkova
-    (re.compile(r"ph"), "f"),                 # Sophia -> Sofia, Philipp -> Filipp
-    (re.compile(r"(?<=[rv])gu(?=e)"), "g"),   # Serguei, Evguenia (French scheme)
-    (re.compile(r"^[yi]e"), "e"),             # Yevgeny/Ievgenii -> Evgeny, Yelena -> Elena
-    (re.compile(r"(?<=[bcdfghklmnprstvz])yo"), "e"),  # Fyodor/Pyotr/Semyon -> Fedor/Petr
-    (re.compile(r"(?<=[a-z])[yi]e(?=v(?:ich|na|a)?$)"), "e"),  # Grigoryev/Sergeyevich
-    (re.compile(r"l[yi]u(?=[a-z])"), "lu"),   # Lyudmila/Liudmila -> Ludmila
-    (re.compile(r"y"), "i"),                  # Yuri/Iurii, Natalya/Natalia, Dmitriy
-    (re.compile(r"ksander$"), "ksandr"),      # Alexander -> Aleksandr
-    (re.compile(r"(.)\1+"), r"\1"),           # doubles: Anna/Ana, Kirill, Iurii -> Iuri
-]
-
-
-def _fold_once(token: str) -> str:
-    if _SLAVIC_J.search(token):
-        for pat, rep in _SLAVIC_J_RULES:
-            token = pat.sub(rep, token)
-    for pat, rep in _FOLD_RULES:
-        token = pat.sub(rep, token)
-    return token
-
-
-def _fold_token(token: str) -> str:
-    """Fold until nothing changes, so a key folds to itself ("yj" -> "ij" -> "i" -> "i").
-
-    One pass is not enough: a rule can expose the input of an earlier one.
-    """
-    if token in _NO_FOLD:
-        return token
-    for _ in range(4):
-        folded = _fold_once(token)
-        if folded == token:
-            break
-        token = folded
-    return token
-
-
-@lru_cache(maxsize=262_144)
-def latin_key(text: str) -> str:
-    """Script-independent comparison key: "Юрий", "Yury", "Iurii", "Jurij" -> "iuri".
-
-    Cyrillic is transliterated with one scheme, accents are stripped, and the same loose
-    folding (x->ks, kh->h, shch/sch->sh, ts/tz/cz, y->i, doubled letters, ...) is applied
-    to every token whatever its script, so keys from different transliteration schemes
-    meet while Spanish/English names stay readable ("jose", "garcia", "smith"). Tokens are
-    joined by one space; apostrophes vanish ("O'Brien" -> "obrien"). Empty for no letters.
-    """
-    if not isinstance(text, str) or not text:
-        return ""
-    s = unicodedata.normalize("NFKC", text).lower().translate(_TRANSLATE)
-    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s.translate(_APOSTROPHES)))
-    return " ".join(_fold_token(t) for t in _LETTER_RUNS.findall(s))
-
-
-@lru_cache(maxsize=262_144)
-def _plain(text: str) -> str:
-    """Lower, accent-free, dot-free form used to look words up in the honorific tables."""
-    s = unicodedata.normalize("NFKD", text.lower().replace("ё", "е").replace("й", "и"))
-    return _COMBINING.sub("", s).replace(".", "").strip()
-
-
-# --------------------------------------------------------------------------------------
-# Reference tables turned into keys (built once at import)
-# --------------------------------------------------------------------------------------
-
-
-def _keys(block: str) -> set[str]:
-    return {latin_key(w) for w in block.split()} - {""}
-
-
-_ES_M, _ES_F = _keys(_gn.ES_MALE), _keys(_gn.ES_FEMALE)
-_EN_M, _EN_F = _keys(_gn.EN_MALE), _keys(_gn.EN_FEMALE)
-_RU_M, _RU_F = _keys(_gn.RU_MALE), _keys(_gn.RU_FEMALE)
-_ES_GIVEN, _EN_GIVEN, _RU_GIVEN = _ES_M | _ES_F, _EN_M | _EN_F, _RU_M | _RU_F
-
-
-def _without_particles(key: str) -> str:
-    """"maria del carmen" -> "maria carmen": a written-out particle is not part of the name
-    ("María del Carmen", "María Carmen" and "Mamen" are one person's forms)."""
-    if " " not in key:
-        return key
-    words = [w for w in key.split(" ") if w not in _hon.PARTICLES]
-    return " ".join(words) if words else key
-
-
-def _build_nicknames() -> tuple[dict[str, tuple[str, ...]], set[str]]:
-    table: dict[str, list[str]] = {}
-    canon_keys: set[str] = set()
-    for groups in (_nick.ES_GROUPS, _nick.RU_GROUPS, _nick.EN_GROUPS):
-        for canonical, variants in groups:
-            ck = _without_particles(latin_key(canonical))
-            canon_keys.add(ck)
-            for variant in variants:
-                vk = latin_key(variant)
-                if vk and vk != ck:
-                    table.setdefault(vk, [])
-                    if ck not in table[vk]:
-                        table[vk].append(ck)
-    out: dict[str, tuple[str, ...]] = {}
-    for vk, cks in table.items():
-        # A key that is itself a canonical name stays itself (first), e.g. "natalia".
-        out[vk] = (vk, *[c for c in cks if c != vk]) if vk in canon_keys else tuple(cks)
-    return out, canon_keys
-
-
-_NICKNAMES, _CANON_KEYS = _build_nicknames()
-_NICK_KEYS = set(_NICKNAMES)
-
-_GENDER_BY_GIVEN: dict[str, str] = {}
-for _k in _ES_M | _EN_M | _RU_M:
-    _GENDER_BY_GIVEN[_k] = "M"
-for _k in _ES_F | _EN_F | _RU_F:
-    _GENDER_BY_GIVEN[_k] = "X" if _GENDER_BY_GIVEN.get(_k) == "M" else "F"
-_GENDER_BY_GIVEN = {k: v for k, v in _GENDER_BY_GIVEN.items() if v != "X"}
-
-# Any token that is a known given name (full form or nickname), by language.
-_KNOWN_GIVEN = _ES_GIVEN | _EN_GIVEN | _RU_GIVEN | _NICK_KEYS | _CANON_KEYS
-_EN_ONLY_GIVEN = (_EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in _keys(" ".join(vs))}) - (
-    _ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in _keys(" ".join(vs))}
-)
-_RU_ONLY_GIVEN = (_RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in _keys(" ".join(vs))}) - (
-    _ES_GIVEN | _EN_GIVEN
-)
-_SURNAMES_ES_EN = _keys(_gn.ES_SURNAMES) | _keys(_gn.EN_SURNAMES)
-_HONORIFIC_GIVEN_OK = _KNOWN_GIVEN
-
-
-def _build_cross() -> dict[str, frozenset[int]]:
-    out: dict[str, set[int]] = {}
-    for gid, group in enumerate(_nick.CROSS_LANGUAGE):
-        for name in group:
-            out.setdefault(latin_key(name), set()).add(gid)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-_CROSS = _build_cross()
-
-# --------------------------------------------------------------------------------------
-# Nicknames
-# --------------------------------------------------------------------------------------
-
-
-def canonical_given_set(key: str) -> tuple[str, ...]:
-    """All canonical given keys a given key may stand for, representative first.
-
-    "sasha" -> ("aleksandr", "aleksandra"); "jose" -> ("jose",); multi-word keys are
-    looked up whole ("maite" -> "maria teresa") and otherwise folded word by word.
-    """
-    if not isinstance(key, str) or not key:
-        return ()
-    key = _without_particles(latin_key(key))
-    hit = _NICKNAMES.get(key)
-    if hit:
-        return hit
-    if " " in key:
-        return (" ".join(_NICKNAMES.get(t, (t,))[0] for t in key.split(" ")),)
-    return (key,)
-
-
-def canonical_given(key: str) -> str:
-    """Deterministic nickname-folded given key: "pepe" -> "jose", "bill" -> "wiliam".
-
-    Ambiguous nicknames fold to the canonical of the first reference group listing them
-    ("beto" -> "alberto"); use ``nickname_equivalent`` to accept any of the meanings.
-    """
-    found = canonical_given_set(key)
-    return found[0] if found else ""
-
-
-@lru_cache(maxsize=262_144)
-def _nick_eq_scalar(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    return bool(set(canonical_given_set(a)) & set(canonical_given_set(b)))
-
-
-def _pairwise(fn, a, b):  # noqa: ANN001, ANN202 - internal dispatcher
-    if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
-        a_s = a if isinstance(a, str) else ""
-        b_s = b if isinstance(b, str) else ""
-        return fn(a_s, b_s)
-    left = [x if isinstance(x, str) else "" for x in np.asarray(a, dtype=object)]
-    right = [x if isinstance(x, str) else "" for x in np.asarray(b, dtype=object)]
-    pairs = pd.MultiIndex.from_arrays([left, right])
-    codes, uniques = pd.factorize(pairs)
-    res = np.fromiter((fn(x, y) for x, y in uniques), dtype=bool, count=len(uniques))
-    return res[codes]
-
-
-def nickname_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
-    """True when two given keys share a canonical name ("pepe"/"jose", "sasha"/"shura").
-
-    Accepts two strings (returns bool) or two equal-length array-likes/Series (returns a
-    numpy bool array, computed once per distinct pair). Missing values are never equal.
-    """
-    return _pairwise(_nick_eq_scalar, a, b)
-
-
-@lru_cache(maxsize=262_144)
-def _cross_eq_scalar(a: str, b: str) -> bool:
-    if _nick_eq_scalar(a, b):
-        return True
-    ga = set().union(*(_CROSS.get(c, frozenset()) for c in canonical_given_set(a)))
-    gb = set().union(*(_CROSS.get(c, frozenset()) for c in canonical_given_set(b)))
-    return bool(ga & gb)
-
-
-def cross_language_groups(canonical: str) -> tuple[str, ...]:
-    """Cross-language groups a canonical given key belongs to (jose -> the José/Joseph group).
-
-    Public so that linking can compute equivalence once per distinct name and test millions
-    of pairs with array lookups instead of calling :func:`cross_language_equivalent` per pair.
-    """
-    return tuple(_CROSS.get(canonical, ()))
-
-
-def cross_language_equivalent(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
-    """Nickname-equivalent, or the same name in another language (José/Joseph, Pepe/Joe).
-
-    A weaker signal than ``nickname_equivalent``: keep it as its own comparison level.
-    """
-    return _pairwise(_cross_eq_scalar, a, b)
-
-
-@lru_cache(maxsize=262_144)
-def _given_token_forms(key: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Words of a given key, each with every canonical name it may stand for.
-
-    A nickname of the whole compound is expanded first ("majo" -> "maria jose"), so its
-    words take part too; particles are dropped ("maria del carmen" -> maria, carmen).
-    """
-    whole = canonical_given_set(key)
-    words = _without_particles(whole[0] if whole and " " in whole[0] else key).split(" ")
-    return tuple((w, frozenset(canonical_given_set(w))) for w in words if w)
-
-
-@lru_cache(maxsize=262_144)
-def _tokens_compatible_scalar(a: str, b: str) -> bool:
-    if not a or not b or a == b:
-        return False
-    ta, tb = _given_token_forms(a), _given_token_forms(b)
-    if len(ta) > len(tb):
-        ta, tb = tb, ta
-    full_hits = 0
-    pos = 0  # in order: "María José" and "José María" are different people
-    for word, canon in ta:
-        while pos < len(tb):
-            other, other_canon = tb[pos]
-            pos += 1
-            if len(word) == 1 or len(other) == 1:  # an initial stands for a word
-                ok = word[0] == other[0]
-            else:
-                ok = bool(canon & other_canon)
-                full_hits += ok
-            if ok:
-                break
-        else:
-            return False
-    return full_hits > 0
-
-
-def given_gender(key: str) -> str | None:
-    """"M"/"F" when the first word of a given key is a known one-gender name, else None
-    ("juan" M, "juana" F, "sasha" None): typo-close names of two genders are two people."""
-    if not isinstance(key, str) or not key:
-        return None
-    genders = {_GENDER_BY_GIVEN.get(c) for c in canonical_given_set(key.split(" ")[0])}
-    return genders.pop() if len(genders) == 1 else None
-
-
-def given_tokens_compatible(a, b):  # noqa: ANN001, ANN201 - scalar or array-like
-    """True when the words of the shorter given name are, in order, words of the longer one
-    (or nicknames or initials of them), and at least one whole word agrees.
-
-    Spanish and English customers use their compound or middle given names inconsistently:
-    "Juan" / "Juan Antonio", "María Pilar" / "Pilar", "Pepe" / "José Antonio",
-    "Linda M." / "Linda". Those are not nicknames of each other nor fuzzy-similar, but a
-    different person is far less likely than with a truly different given name, so
-    linking gives this its own level instead of "else". Equal keys are the exact level.
-    """
-    return _pairwise(_tokens_compatible_scalar, a, b)
-
-
-# --------------------------------------------------------------------------------------
-# Surnames: Russian gender folding
-# --------------------------------------------------------------------------------------
-
-_PROTECT_FEMININE = frozenset(
-    {"casanova", "vilanova", "cordova", "terranova", "vilanueva", "nueva",
-     "eva", "leva", "neva", "ova", "medina", "molina", "espina", "reina",
-     "marina", "carolina", "lina", "tina", "ina"}
-)
-
-
-def family_gender_fold(key: str, russian: bool = True) -> str:
-    """Fold Russian (and Polish) feminine surname forms onto the masculine key.
-
-    Иванова/Ivanova -> "ivanov", Петровская/Petrovskaya/Petrovskiy -> "petrovski",
-    Толстая -> "tolstoi". "-ova"/"-eva"/"-skaia" are folded always (never Spanish
-    except a protected few); "-ina" and "-aia" only with Russian evidence (``russian``),
-    because Medina, Molina, Anaya and Amaya are Spanish.
-    """
-    if not key or key in _PROTECT_FEMININE or len(key) < 4:
-        return key
-    if key.endswith("skaia"):
-        return key[:-5] + "ski"
-    if key.endswith("skoi"):
-        return key[:-4] + "ski"
-    if key.endswith("ska") and len(key) >= 6:
-        return key[:-3] + "ski"
-    if key.endswith(("ova", "eva")) and len(key) >= 5 and not key.endswith("ueva"):
-        return key[:-1]
-    if russian:
-        if key.endswith("ina") and len(key) >= 5:
-            return key[:-1]
-        if key.endswith("aia") and len(key) >= 6:
-            return key[:-3] + "oi"
-    return key
-
-
-_RU_SURNAMES = {family_gender_fold(k) for k in _keys(_gn.RU_SURNAMES)}
+_EN_ONLY_GIVEN = (
+    EN_GIVEN | {k for g, vs in _nick.EN_GROUPS for k in reference_keys(" ".join(vs))}
+) - (ES_GIVEN | {k for g, vs in _nick.ES_GROUPS for k in reference_keys(" ".join(vs))})
+_RU_ONLY_GIVEN = (
+    RU_GIVEN | {k for g, vs in _nick.RU_GROUPS for k in reference_keys(" ".join(vs))}
+) - (ES_GIVEN | EN_GIVEN)
+_SURNAMES_ES_EN = reference_keys(_gn.ES_SURNAMES) | reference_keys(_gn.EN_SURNAMES)
+_RU_SURNAMES = {family_gender_fold(k) for k in reference_keys(_gn.RU_SURNAMES)}
 _RU_SURNAME_ENDINGS = ("ov", "ova", "ev", "eva", "ski", "skaia", "skoi", "enko", "chuk",
                        "iuk", "ovich", "evich")
 _KNOWN_SURNAMES = _SURNAMES_ES_EN | _RU_SURNAMES
@@ -440,377 +113,6 @@ def _patronymic_gender(key: str, cyrillic: bool) -> str | None:
     if cyrillic and key.endswith("ich") and len(key) >= 5:
         return "M"
     return None
-
-
-# --------------------------------------------------------------------------------------
-# Cleaning one field value
-# --------------------------------------------------------------------------------------
-
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
-_QUOTES = str.maketrans({c: "'" for c in "’ʼ`´ʻ‘"})
-_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]?")
-_STRIP_CHARS = " .,;:-_'\"*#/\\|~"
-_CYR_RE = re.compile(r"[\u0400-\u04FF]")
-_LAT_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
-_ALLOWED_PUNCT = set(" '-.,")
-
-
-@dataclass
-class _Field:
-    """A cleaned field: display tokens plus status and reasons."""
-
-    tokens: list[str] = field(default_factory=list)
-    status: str = MISSING
-    reasons: list[str] = field(default_factory=list)
-    comma_left: list[str] | None = None  # full_name "SURNAME, Given" parts
-    comma_right: list[str] | None = None
-
-    def add(self, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-
-
-def _reason_text(reasons: Iterable[str]) -> str | None:
-    present = set(reasons)
-    if not present:
-        return None
-    rs = [r for r in _REASON_ORDER if r in present]
-    return "|".join(rs) if rs else None
-
-
-@lru_cache(maxsize=262_144)
-def _smart_title(token: str) -> str:
-    """Title-case one token: "o'brien" -> "O'Brien", "mcdonald" -> "McDonald",
-    "garcía-lópez" -> "García-López"."""
-    parts = []
-    for part in token.split("-"):
-        low = part.lower()
-        pieces = low.split("'")
-        if len(pieces) == 2 and len(pieces[0]) == 1 and pieces[1]:
-            cased = pieces[0].upper() + "'" + pieces[1][:1].upper() + pieces[1][1:]
-        else:
-            cased = low[:1].upper() + low[1:]
-        if cased.startswith("Mc") and len(cased) > 3 and cased[2].isalpha():
-            cased = "Mc" + cased[2].upper() + cased[3:]
-        parts.append(cased)
-    return "-".join(parts)
-
-
-def _fix_homoglyphs(token: str) -> str:
-    cyr = len(_CYR_RE.findall(token))
-    lat = len(_LAT_RE.findall(token))
-    if not cyr or not lat:
-        return token
-    if cyr >= lat:
-        table = _tr.LATIN_HOMOGLYPH_TO_CYR
-    else:
-        table = _tr.CYR_HOMOGLYPH_TO_LATIN
-    return "".join(table.get(ch, ch) for ch in token)
-
-
-_SLOW_PATH = re.compile(r"[^\w '\-.,]|[\d_]")
-_DIGIT = re.compile(r"\d")
-_ALPHA = re.compile(r"[^\W\d_]")
-_TRIPLE = re.compile(r"(?:^| )(?!iii(?: |$))(\w)\1\1+(?= |$)")
-_SEPARATORS = str.maketrans({c: " " for c in "()[]{};:"})
-_KEEP_SYMBOLS = set("@&+/=<>|\\#%$*_^~")
-
-
-def _drop_symbols(s: str, f: _Field) -> str:
-    """Slow path: drop control/format chars, emoji and decorative symbols."""
-    chars = []
-    for ch in s:
-        cat = unicodedata.category(ch)
-        if cat[0] == "C":
-            chars.append(" " if cat == "Cc" else "")
-        elif (cat[0] == "S" or ch in "\"«»“”„!?¿¡") and ch not in _KEEP_SYMBOLS:
-            f.add("symbols_removed")
-            chars.append(" ")
-        else:
-            chars.append(ch)
-    return "".join(chars)
-
-
-_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u045f"
-_WORD = f"[{_L}]+(?:['\\-][{_L}]+)*"
-# Letters-only words (inner ' or -) separated by one space or ", ": nothing to clean up.
-_SIMPLE = re.compile(f"{_WORD}(?:,? {_WORD})*")
-
-
-def _prepare(text: object) -> tuple[str, _Field]:
-    """Unicode/whitespace/punctuation clean-up and garbage detection for one value."""
-    s, f, _ = _prepare_ex(text)
-    return s, f
-
-
-def _prepare_ex(text: object) -> tuple[str, _Field, bool]:
-    """``_prepare`` plus whether the value took the simple (letters-only) fast path."""
-    if isinstance(text, str) and _SIMPLE.fullmatch(text) and unicodedata.is_normalized(
-        "NFKC", text
-    ):
-        # Same result as the general path: no dashes/quotes/symbols/brackets/digits and
-        # no stray whitespace or punctuation; only the placeholder checks can apply.
-        f = _Field(status=VALID)
-        words = [_plain(t) for t in text.replace(",", " ").split()]
-        plain = " ".join(words)
-        if (
-            plain in _hon.PLACEHOLDERS
-            or not _hon.PLACEHOLDER_TOKENS.isdisjoint(words)
-            or _TRIPLE.search(plain)
-        ):
-            return "", _invalid(f, "placeholder"), False
-        return text, f, True
-    s, f = _prepare_slow(text)
-    return s, f, False
-
-
-def _prepare_slow(text: object) -> tuple[str, _Field]:
-    f = _Field()
-    if not isinstance(text, str):
-        return "", f
-    s = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
-    if _SLOW_PATH.search(s):
-        s = _drop_symbols(s, f)
-    if not s.strip():
-        f.reasons.clear()
-        return ("", _invalid(f, "placeholder")) if text.strip() else ("", f)
-    if "(" in s or "[" in s or "{" in s:
-        s2 = _BRACKETS.sub(" ", s)
-        if s2.strip(_STRIP_CHARS + "()[]{} "):
-            f.add("parenthetical_removed")
-            s = s2
-    s = " ".join(s.translate(_SEPARATORS).split()).strip(_STRIP_CHARS)
-    f.status = VALID
-    if _DIGIT.search(s):
-        return "", _invalid(f, "digits_in_name")
-    if not s or not _ALPHA.search(s):
-        return "", _invalid(f, "placeholder")
-    plain = " ".join(_plain(s).replace(",", " ").split())
-    words = plain.split()
-    if plain in _hon.PLACEHOLDERS or any(t in _hon.PLACEHOLDER_TOKENS for t in words):
-        return "", _invalid(f, "placeholder")
-    if _TRIPLE.search(plain):
-        return "", _invalid(f, "placeholder")
-    if _SLOW_PATH.search(s) and any(
-        not (ch.isalpha() or unicodedata.category(ch)[0] == "M" or ch in _ALLOWED_PUNCT)
-        for ch in s
-    ):
-        return "", _invalid(f, "bad_chars")
-    return s, f
-
-
-def _invalid(f: _Field, reason: str) -> _Field:
-    f.status = INVALID
-    f.reasons = [reason]
-    f.tokens = []
-    return f
-
-
-_TOKEN_STRIP = _STRIP_CHARS.replace(".", "")
-
-
-# Filler words inside a longer name ("José N/A", "Ana NULL López"): dropped, not fatal.
-_JUNK_TOKENS = frozenset(
-    {"na", "n/a", "nan", "none", "null", "nil", "sn", "s/n", "xx", "nn"}
-    | {p for p in _hon.PLACEHOLDERS if p and " " not in p and len(p) > 1}
-)
-
-
-def _tokenize(s: str, f: _Field) -> list[str]:
-    tokens = []
-    for raw in s.replace(",", " ").split():
-        tok = raw.strip(_TOKEN_STRIP) or raw
-        if tok.strip(".-'") != "":
-            tokens.append(tok)
-    if len(tokens) > 1:
-        kept = [t for t in tokens if _plain(t) not in _JUNK_TOKENS]
-        if len(kept) != len(tokens):
-            f.add("placeholder_removed")
-            tokens = kept
-    return tokens
-
-
-def _fix_mixed(tokens: list[str], f: _Field) -> list[str]:
-    """Repair words typed with a mixed keyboard; run after casing so it is idempotent."""
-    joined = " ".join(tokens)
-    if not (_CYR_RE.search(joined) and _LAT_RE.search(joined)):
-        return tokens
-    fixed = [_fix_homoglyphs(t) for t in tokens]
-    if fixed != tokens:
-        f.add("homoglyph_fixed")
-    return fixed
-
-
-def _strip_titles(tokens: list[str], f: _Field, *, leading: bool, trailing: bool) -> list[str]:
-    """Remove leading honorifics ("Sr.", "Dña.", "г-жа") and trailing suffixes ("Jr.")."""
-    while leading and len(tokens) > 1:
-        p = _plain(tokens[0])
-        if p in _hon.HONORIFICS:
-            tokens = tokens[1:]
-            f.add("honorific_removed")
-        elif p in _hon.AMBIGUOUS_HONORIFICS and latin_key(tokens[1]) in _HONORIFIC_GIVEN_OK:
-            tokens = tokens[1:]
-            f.add("honorific_removed")
-        else:
-            break
-    while trailing and len(tokens) > 1:
-        p = _plain(tokens[-1])
-        if p in _hon.SUFFIXES or (p in _hon.ROMAN_SUFFIXES and len(tokens) >= 3):
-            tokens = tokens[:-1]
-            f.add("suffix_removed")
-        else:
-            break
-    return tokens
-
-
-def _expand_abbrev(tokens: list[str], f: _Field) -> list[str]:
-    if len(tokens) >= 2:
-        p = _plain(tokens[0]).replace("ª", "a")
-        if p in _hon.GIVEN_ABBREVIATIONS and (tokens[0].endswith(".") or p == "ma"):
-            f.add("abbreviation_expanded")
-            return [*_hon.GIVEN_ABBREVIATIONS[p].split(), *tokens[1:]]
-    return tokens
-
-
-def _recase(tokens: list[str], f: _Field) -> list[str]:
-    """Display case: title-case all-upper/all-lower tokens, keep deliberate mixed case."""
-    joined = "".join(tokens)
-    whole = joined.isupper() or joined.islower()
-    out = []
-    for i, tok in enumerate(tokens):
-        low = tok.lower()
-        nxt = i + 1 < len(tokens)
-        if nxt and low in _hon.PARTICLES and (i > 0 or len(tokens) > 2 or not whole):
-            new = low
-        elif nxt and i > 0 and low in _hon.CONNECTORS and "." not in tok:
-            new = low
-        elif whole or tok.isupper() or tok.islower():
-            new = _smart_title(tok)
-        else:
-            new = tok
-        out.append(new)
-    if out != tokens:
-        f.add("case_fixed")
-    return out
-
-
-@lru_cache(maxsize=262_144)
-def _tok_info(tok: str) -> tuple[bool, str, bool, bool, bool]:
-    """Per simple token: needs the general path?, title case, plain case, Cyrillic, Latin."""
-    p = _plain(tok)
-    low = tok.lower()
-    special = (
-        p in _JUNK_TOKENS
-        or p in _hon.HONORIFICS
-        or p in _hon.AMBIGUOUS_HONORIFICS
-        or p in _hon.SUFFIXES
-        or p in _hon.ROMAN_SUFFIXES
-        or p.replace("ª", "a") in _hon.GIVEN_ABBREVIATIONS
-        or low in _hon.PARTICLES
-        or low in _hon.CONNECTORS
-    )
-    return (special, _smart_title(tok), tok.isupper() or tok.islower(),
-            bool(_CYR_RE.search(tok)), bool(_LAT_RE.search(tok)))
-
-
-def _recase_simple(tokens: list[str]) -> list[str] | None:
-    """``_recase`` for simple tokens with no title/particle/junk/mixed-script work to do,
-    or None when the general path is needed."""
-    infos = [_tok_info(t) for t in tokens]
-    cyr = lat = False
-    for info in infos:
-        if info[0]:
-            return None
-        cyr = cyr or info[3]
-        lat = lat or info[4]
-    if cyr and lat:
-        return None
-    joined = "".join(tokens)
-    if joined.isupper() or joined.islower():
-        return [info[1] for info in infos]
-    return [info[1] if info[2] else tok for tok, info in zip(tokens, infos, strict=True)]
-
-
-def _clean_simple(s: str, f: _Field, kind: str) -> _Field | None:
-    """Fast ``_clean`` for a simple value (see ``_SIMPLE``); None when it does not apply."""
-    if kind == "full" and "," in s:
-        left, _, right = s.partition(",")
-        lt = _recase_simple(left.split())
-        if lt is None:
-            return None
-        rt = _recase_simple(right.replace(",", " ").split())
-        if rt is None:
-            return None
-        if lt != left.split() or rt != right.replace(",", " ").split():
-            f.reasons.append("case_fixed")
-        f.comma_left = lt
-        f.comma_right = rt
-        f.tokens = lt + rt
-        f.reasons.append("comma_order")
-        return _finish(f, kind)
-    raw = s.replace(",", " ").split()
-    tokens = _recase_simple(raw)
-    if tokens is None:
-        return None
-    if tokens != raw:
-        f.reasons.append("case_fixed")
-    f.tokens = tokens
-    return _finish(f, kind)
-
-
-def _clean(text: object, kind: str) -> _Field:
-    """Clean one name field. ``kind``: full | given | family | middle."""
-    s, f, simple = _prepare_ex(text)
-    if f.status != VALID:
-        return f
-    if simple:
-        done = _clean_simple(s, f, kind)
-        if done is not None:
-            return done
-    if kind == "full" and "," in s:
-        left, _, right = s.partition(",")
-        lt = _tokenize(left, f)
-        rt = _tokenize(right, f)
-        if lt and rt and not all(
-            _plain(t) in _hon.SUFFIXES or _plain(t) in _hon.ROMAN_SUFFIXES for t in rt
-        ):
-            lt = _strip_titles(lt, f, leading=True, trailing=True)
-            rt = _strip_titles(rt, f, leading=True, trailing=True)
-            rt = _expand_abbrev(rt, f)
-            f.comma_left = _fix_mixed(_recase(lt, f), f)
-            f.comma_right = _fix_mixed(_recase(rt, f), f)
-            f.tokens = f.comma_left + f.comma_right
-            f.add("comma_order")
-            return _finish(f, kind)
-        s = s.replace(",", " ")
-    tokens = _tokenize(s, f)
-    tokens = _strip_titles(
-        tokens, f, leading=kind in ("full", "given"), trailing=kind in ("full", "family")
-    )
-    if kind in ("full", "given"):
-        tokens = _expand_abbrev(tokens, f)
-    f.tokens = _fix_mixed(_recase(tokens, f), f)
-    return _finish(f, kind)
-
-
-def _finish(f: _Field, kind: str) -> _Field:
-    if not f.tokens:
-        return _invalid(f, "placeholder")
-    joined = "".join(f.tokens)
-    if len(joined) <= 3 and sum(map(str.isalpha, joined)) <= 1 and kind != "middle":
-        # An initial: not a usable name on its own, but kept (see module docstring).
-        f.status = INVALID
-        f.reasons = ["single_char"]
-        return f
-    if kind == "full" and all(sum(map(str.isalpha, t)) <= 1 for t in f.tokens):
-        return _invalid(f, "single_char")  # initials only: "A. X."
-    if kind == "full" and len(f.tokens) == 1:
-        f.status = INVALID
-        f.reasons = ["single_token"]
-        return f
-    if f.reasons:
-        f.status = FIXED
-    return f
 
 
 # --------------------------------------------------------------------------------------
@@ -849,7 +151,7 @@ def _unit_key(unit: str) -> str:
 
 @lru_cache(maxsize=262_144)
 def _is_given(unit: str) -> bool:
-    return " " not in unit and latin_key(unit) in _KNOWN_GIVEN
+    return " " not in unit and latin_key(unit) in KNOWN_GIVEN
 
 
 def _merge_marian(units: list[str]) -> list[str]:
@@ -857,7 +159,7 @@ def _merge_marian(units: list[str]) -> list[str]:
     if len(units) >= 2 and latin_key(units[0]) in _hon.MARIAN_LEADS:
         words = units[1].split()
         if len(words) >= 2 and words[0].lower() in _hon.PARTICLES:
-            head = _plain(words[-1])
+            head = plain_key(words[-1])
             if head in _hon.MARIAN_HEADS and len(units) >= 3:
                 return [f"{units[0]} {units[1]}", *units[2:]]
     return units
@@ -895,17 +197,17 @@ def _should_swap(given: list[str], family: list[str]) -> bool:
     )
 
 
-def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
+def _split_full(f: CleanedField) -> tuple[_Parts, list[str]]:
     """Parse a full name into parts plus extra reason codes (order_swapped, suffix_removed).
 
     Suffixes left inside a block ("José Jr José Sergeevna") are dropped here too.
     """
-    cyrillic = bool(_CYR_RE.search(" ".join(f.tokens)))
+    cyrillic = bool(CYR_RE.search(" ".join(f.tokens)))
     parts, swapped = _split_full_raw(f, cyrillic)
     extra = ["order_swapped"] if swapped and not cyrillic else []
     for attr in ("given", "family"):
         units = getattr(parts, attr)
-        kept = [u for u in units if _plain(u) not in _ALL_SUFFIXES]
+        kept = [u for u in units if plain_key(u) not in _ALL_SUFFIXES]
         if len(kept) != len(units):
             setattr(parts, attr, kept)
             extra.append("suffix_removed")
@@ -915,7 +217,7 @@ def _split_full(f: _Field) -> tuple[_Parts, list[str]]:
     return parts, extra
 
 
-def _split_full_raw(f: _Field, cyrillic: bool) -> tuple[_Parts, bool]:
+def _split_full_raw(f: CleanedField, cyrillic: bool) -> tuple[_Parts, bool]:
     """Parse a cleaned full name. Returns parts and whether the order was surname-first."""
     if f.comma_left is not None and f.comma_right is not None:
         fam, conn = _units(f.comma_left)
@@ -968,8 +270,8 @@ def _split_full_raw(f: _Field, cyrillic: bool) -> tuple[_Parts, bool]:
 
 
 def _script(text: str) -> str | None:
-    cyr = bool(_CYR_RE.search(text))
-    lat = bool(_LAT_RE.search(text))
+    cyr = bool(CYR_RE.search(text))
+    lat = bool(LAT_RE.search(text))
     if cyr and lat:
         return "mixed"
     if cyr:
@@ -997,10 +299,6 @@ def _split_hyphen(unit: str) -> list[str]:
     return [unit]
 
 
-def _usable(f: _Field) -> bool:
-    return bool(f.tokens) and not (set(f.reasons) & _NO_VALUE_REASONS)
-
-
 _EMPTY_NAME = (None,) * len(NORMALIZED_COLUMNS["names"])
 
 
@@ -1010,16 +308,16 @@ def _given_info(name_given: str) -> tuple:
     given_key = latin_key(name_given)
     given_canon = canonical_given(given_key)
     ru_only = any(t in _RU_ONLY_GIVEN for t in given_key.split())
-    hint = _GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
+    hint = GENDER_BY_GIVEN.get(canonical_given(given_key.split(" ")[0])) if given_key else None
     return (given_key, given_canon, _phonetic(given_canon), ru_only, hint,
-            bool(_CYR_RE.search(name_given)), bool(_LAT_RE.search(name_given)))
+            bool(CYR_RE.search(name_given)), bool(LAT_RE.search(name_given)))
 
 
 @lru_cache(maxsize=262_144)
 def _middle_info(name_middle: str) -> tuple:
     """Per middle part: key, script flags, patronymic gender without/with Cyrillic evidence."""
     key = latin_key(name_middle)
-    return (key, bool(_CYR_RE.search(name_middle)), bool(_LAT_RE.search(name_middle)),
+    return (key, bool(CYR_RE.search(name_middle)), bool(LAT_RE.search(name_middle)),
             _patronymic_gender(key, False) if key else None,
             _patronymic_gender(key, True) if key else None)
 
@@ -1027,6 +325,7 @@ def _middle_info(name_middle: str) -> tuple:
 @lru_cache(maxsize=262_144)
 def _family_info(family: tuple[str, ...], connector: str | None) -> tuple:
     """Per family-part: display, units, raw keys, Russian look and script flags."""
+    name_family: str | None
     if len(family) == 2 and connector:
         name_family = f"{family[0]} {connector} {family[1]}"
     else:
@@ -1044,7 +343,7 @@ def _family_info(family: tuple[str, ...], connector: str | None) -> tuple:
     text = name_family or ""
     return (name_family, fam_units[0] if fam_units else None,
             " ".join(fam_units[1:]) or None, raw_fam_keys, looks_ru, hint,
-            bool(_CYR_RE.search(text)), bool(_LAT_RE.search(text)))
+            bool(CYR_RE.search(text)), bool(LAT_RE.search(text)))
 
 
 @lru_cache(maxsize=262_144)
@@ -1108,6 +407,7 @@ def _parts_values(
         hint = fam_hint
     if hint is None and given_key:
         hint = given_hint
+    script: str | None
     if cyrillic:
         script = "mixed" if latin else "cyrillic"
     else:
@@ -1134,39 +434,45 @@ def _parts_values(
 # --------------------------------------------------------------------------------------
 # Fast path for the common row: a letters-only full name and no other name column
 # --------------------------------------------------------------------------------------
-# Same result as ``_clean`` + ``_split_full`` + ``_status`` for values that take the simple
-# cleaning path and hold no honorific/suffix/particle/connector/placeholder word, computed
-# from per-word facts in one pass; anything else returns None and takes the general path.
+# Same result as ``clean_field`` + ``_split_full`` + ``field_status`` for values that take
+# the simple cleaning path and hold no honorific/suffix/particle/connector/placeholder word,
+# computed from per-word facts in one pass; anything else returns None and takes the
+# general path.
+
+
+# Facts of one display word, see _unit_facts.
+_UnitFacts = tuple[str, bool, bool, str | None, str | None, bool, bool, bool, bool]
 
 
 @lru_cache(maxsize=262_144)
-def _unit_facts(unit: str) -> tuple | None:
+def _unit_facts(unit: str) -> _UnitFacts | None:
     """Per display word: (latin key, known given, surname, patronymic gender without and
     with Cyrillic evidence, EN-only given, RU-only given, Cyrillic, at most one letter)."""
     low = unit.lower()
-    if _plain(unit) in _ALL_SUFFIXES or low in _hon.PARTICLES or low in _hon.CONNECTORS:
+    if plain_key(unit) in _ALL_SUFFIXES or low in _hon.PARTICLES or low in _hon.CONNECTORS:
         return None
     key = latin_key(unit)
     return (key, _is_given(unit), _is_surname(_unit_key(unit)), _patronymic_gender(key, False),
             _patronymic_gender(key, True), key in _EN_ONLY_GIVEN, key in _RU_ONLY_GIVEN,
-            bool(_CYR_RE.search(unit)), sum(map(str.isalpha, unit)) <= 1)
+            bool(CYR_RE.search(unit)), sum(map(str.isalpha, unit)) <= 1)
 
 
 @lru_cache(maxsize=262_144)
-def _word_info(tok: str) -> tuple | None:
+def _word_info(tok: str) -> tuple[str, int, str, _UnitFacts] | None:
     """Per raw word of a simple value: (display form, script bits Cyrillic=1 Latin=2, plain
     form, facts of the display form), or None when the word needs the general path.
 
-    ``_recase_simple`` title-cases a word when it is all upper or all lower case, or when
-    the whole side is. A word that is neither either holds both cases (no titlecase letter
-    is in ``_SIMPLE``), so the side cannot be all upper or lower and the word is kept, or
-    holds no cased letter, and then title-casing leaves it unchanged. So the display form
-    depends on the word alone. ``_TRIPLE`` only matches whole words, so testing each plain
-    word equals testing the joined plain text as ``_prepare_ex`` does.
+    ``name_cleaning._recase_simple`` title-cases a word when it is all upper or all lower
+    case, or when the whole side is. A word that is neither either holds both cases (no
+    titlecase letter is in ``SIMPLE``), so the side cannot be all upper or lower and the
+    word is kept, or holds no cased letter, and then title-casing leaves it unchanged. So
+    the display form depends on the word alone. ``TRIPLE`` only matches whole words, so
+    testing each plain word equals testing the joined plain text as
+    ``name_cleaning._prepare_ex`` does.
     """
-    p = _plain(tok)
-    special, title, whole_case, cyr, lat = _tok_info(tok)
-    if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or _TRIPLE.search(p):
+    p = plain_key(tok)
+    special, title, whole_case, cyr, lat = token_info(tok)
+    if special or not p or " " in p or p in _hon.PLACEHOLDER_TOKENS or TRIPLE.search(p):
         return None
     display = title if whole_case else tok
     facts = _unit_facts(display)
@@ -1181,20 +487,22 @@ for _cf in (False, True):
         for _sw in (False, True):
             _rs = [r for r, on in (("case_fixed", _cf), ("comma_order", _co),
                                    ("order_swapped", _sw)) if on]
-            _FAST_STATUS[(_cf, _co, _sw)] = (FIXED if _rs else VALID, _reason_text(_rs))
+            _FAST_STATUS[(_cf, _co, _sw)] = (FIXED if _rs else VALID, reason_text(_rs))
 _MISSING_REST = (MISSING, None) * 3
 
 
-def _fast_full_parse(text: str) -> tuple | None:
+def _fast_full_parse(
+    text: str,
+) -> tuple[list[str], list[str], list[str], str, str | None] | None:
     """Parts of a simple full name: (given, middle, family, full status, reason) or None."""
-    if not (_SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
+    if not (SIMPLE.fullmatch(text) and unicodedata.is_normalized("NFKC", text)):
         return None
     words = text.replace(",", " ").split()
     n = len(words)
     if n < 2:
         return None
-    infos = [_word_info(w) for w in words]
-    if None in infos:
+    infos = [info for w in words if (info := _word_info(w)) is not None]
+    if len(infos) != n:
         return None
     comma = text.find(",")
     # Mixed Latin/Cyrillic words are repaired by the general path (per comma side, as there).
@@ -1271,18 +579,22 @@ def _fast_full_parse(text: str) -> tuple | None:
     return (given, middle, family, *_FAST_STATUS[(case_fixed, comma >= 0, swapped)])
 
 
+# A cleaned field, whether it is usable, and its (status, reason) without extra reasons.
+_Cleaned = tuple[CleanedField, bool, tuple[str, str | None]]
+
+
 class _Normalizer:
     """Per-call caches: each distinct raw value is cleaned once."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, object], tuple[_Field, bool]] = {}
+        self.cache: dict[tuple[str, object], _Cleaned] = {}
         self.splits: dict[object, tuple[_Parts, tuple[str, ...], tuple]] = {}
         self.statuses: dict[tuple[int, tuple[str, ...]], tuple[str, str | None]] = {}
         self.given_units: dict[object, tuple] = {}
         self.family_units: dict[object, tuple] = {}
         self.parsed: dict[tuple, tuple] = {}
 
-    def split(self, full: object, ff: _Field) -> tuple[_Parts, tuple[str, ...], tuple]:
+    def split(self, full: object, ff: CleanedField) -> tuple[_Parts, tuple[str, ...], tuple]:
         """Parsed full name, extra reasons and the name values of the full name alone."""
         # The parse depends only on the cleaned tokens (and the comma position), so
         # "GARCÍA LÓPEZ, JOSÉ" / "García López, José" share one entry.
@@ -1307,36 +619,36 @@ class _Normalizer:
             self.parsed[key] = hit
         return hit
 
-    def clean(self, value: object, kind: str) -> tuple[_Field, bool, tuple]:
+    def clean(self, value: object, kind: str) -> _Cleaned:
         """Cleaned field, whether it is usable, and its status without extra reasons."""
         k = (kind, value if isinstance(value, str) else None)
         hit = self.cache.get(k)
         if hit is None:
-            f = _clean(value, kind)
-            hit = (f, _usable(f), _status(f, f.reasons))
+            f = clean_field(value, kind)
+            hit = (f, is_usable(f), field_status(f, f.reasons))
             self.cache[k] = hit
         return hit
 
-    def status(self, f: _Field, extra: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    def status(self, f: CleanedField, extra: tuple[str, ...] = ()) -> tuple[str, str | None]:
         k = (id(f), extra)
         hit = self.statuses.get(k)
         if hit is None:
-            hit = _status(f, f.reasons + list(extra))
+            hit = field_status(f, f.reasons + list(extra))
             self.statuses[k] = hit
         return hit
 
-    def given_side(self, given: object, gf: _Field) -> tuple:
+    def given_side(self, given: object, gf: CleanedField) -> tuple:
         """Given-column units, with and without a trailing patronymic split off."""
         hit = self.given_units.get(given)
         if hit is None:
             g_units = _merge_marian(_units(gf.tokens)[0])
-            cyr = bool(_CYR_RE.search(" ".join(g_units)))
+            cyr = bool(CYR_RE.search(" ".join(g_units)))
             pat = len(g_units) >= 2 and bool(_patronymic_gender(latin_key(g_units[-1]), cyr))
             hit = (g_units, pat)
             self.given_units[given] = hit
         return hit
 
-    def family_side(self, family: object, fm: _Field) -> tuple[list[str], str | None]:
+    def family_side(self, family: object, fm: CleanedField) -> tuple[list[str], str | None]:
         hit = self.family_units.get(family)
         if hit is None:
             hit = _units(fm.tokens)
@@ -1401,49 +713,6 @@ class _Normalizer:
         )
 
 
-def _status(f: _Field, reasons: list[str]) -> tuple[str, str | None]:
-    status = f.status
-    if status == VALID and reasons:
-        status = FIXED
-    if status == MISSING:
-        return status, None
-    return status, _reason_text(reasons)
-
-
-# --------------------------------------------------------------------------------------
-# Gender column
-# --------------------------------------------------------------------------------------
-
-_GENDER_VOCAB: dict[str, str | None] = {}
-for _word in ("m", "male", "man", "masculino", "masc", "hombre", "h", "varon", "v", "mr",
-              "мужской", "муж", "м", "мужчина", "boy", "senor", "1"):
-    _GENDER_VOCAB[_word] = "M"
-for _word in ("f", "female", "woman", "femenino", "fem", "mujer", "w", "жен", "женский", "ж",
-              "женщина", "girl", "senora", "mrs", "ms", "2"):
-    _GENDER_VOCAB[_word] = "F"
-for _word in ("x", "other", "otro", "otra", "non-binary", "nonbinary", "non binary",
-              "no binario", "nb", "другое", "diverse", "d"):
-    _GENDER_VOCAB[_word] = "X"
-for _word in ("u", "unknown", "desconocido", "n/a", "na", "-", "?", "не указан", "не указано",
-              "неизвестно", "prefer not to say", "no especificado", "ns/nc", "none", "null",
-              "sin especificar", "0", "nan"):
-    _GENDER_VOCAB[_word] = None
-
-
-_GENDER_PLAIN = {_plain(k): k for k in _GENDER_VOCAB}
-
-
-def _gender_one(value: object) -> tuple[str | None, str]:
-    if not isinstance(value, str) or not value.strip():
-        return None, MISSING
-    p = " ".join(_plain(unicodedata.normalize("NFKC", value)).split())
-    p = _GENDER_PLAIN.get(p, p)
-    if p in _GENDER_VOCAB:
-        g = _GENDER_VOCAB[p]
-        return (g, VALID) if g else (None, MISSING)
-    return None, INVALID
-
-
 # --------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------
@@ -1452,7 +721,7 @@ def _gender_one(value: object) -> tuple[str | None, str]:
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factorize with missing values as their own code (-1 -> last slot)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    uniques = np.append(np.asarray(uniques, dtype=object), None)
+    uniques = np.append(np.asarray(uniques, dtype=object), [None])
     codes = np.where(codes < 0, len(uniques) - 1, codes)
     return codes.astype(np.int64), uniques
 
@@ -1504,7 +773,7 @@ def _normalize_names(frame: pd.DataFrame) -> pd.DataFrame:
         g_codes, g_uniques = _codes(frame["gender"])
     else:
         g_codes, g_uniques = np.zeros(n, dtype=np.int64), np.array([None], dtype=object)
-    g_vals = list(zip(*[_gender_one(v) for v in g_uniques], strict=True))
+    g_vals = list(zip(*[clean_gender(v) for v in g_uniques], strict=True))
     # Build each column once per unique value, then StringArray.take maps it back to the
     # rows without re-validating a million strings.
     out = {}

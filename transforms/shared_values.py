@@ -14,7 +14,7 @@ from rapidfuzz.distance import JaroWinkler
 from crm_golden.config.matching import Comparison, SharedValues
 from transforms.block import unique_sorted
 from transforms.compare_columns import RecordColumns, value_pair_test
-from transforms.names import given_gender, given_tokens_compatible, nickname_equivalent
+from transforms.name_matching import given_gender, given_tokens_compatible, nickname_equivalent
 
 _SAME_PERSON_GIVEN_JW = 0.85  # given names this similar may be one person's typo/variant
 

@@ -1,7 +1,7 @@
 """Common given names and surnames (ES/MX, RU, EN/US/UK), by language and gender.
 
 Used to decide name order ("GARCIA LOPEZ JOSE" is surname-first, "Иванова Наталья" is
-family-given) and to guess gender. ``transforms.names`` turns every entry into its Latin
+family-given) and to guess gender. ``transforms.name_keys`` turns every entry into its Latin
 key, so Cyrillic lists also recognise "Natalya"/"Natalia"/"Natalja". Space-separated
 strings keep the lists easy to extend.
 """

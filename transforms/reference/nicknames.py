@@ -1,6 +1,6 @@
 """Nicknames and diminutives -> canonical given names, Spanish, Russian and English.
 
-Each group is ``(canonical, (variants, ...))``. ``transforms.names`` turns every string
+Each group is ``(canonical, (variants, ...))``. ``transforms.name_matching`` turns every string
 into its Latin key, so a Cyrillic entry ("Саша") also covers "Sasha"/"Sacha", and "Лёша"
 covers "Lyosha"/"Lesha". A variant listed under several canonicals is ambiguous
 ("Саша" = Александр or Александра, "Beto" = Alberto or Roberto): its representative

@@ -1,6 +1,6 @@
 """Cyrillic -> Latin transliteration table (one simple scheme, close to BGN/PCGN).
 
-Only one scheme is needed because ``transforms.names.latin_key`` then applies the same
+Only one scheme is needed because ``transforms.name_keys.latin_key`` then applies the same
 loose folding to every Latin string: whatever scheme an export used (GOST, ISO 9,
 passport ICAO, French/German style), the folded keys meet. Written by hand: the common
 transliteration packages are GPL.
