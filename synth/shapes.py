@@ -30,12 +30,15 @@ loyalty (loyalty programme / e-commerce customers; one CSV, no phone column)
 - e-mail: 1/2/3 personal mailboxes over time (60/30/10%); the one of the period, another of
   theirs 15%; a household mailbox for 25% of multi-person households, used 35%; written
   another way (gmail dots, +tag, capitals, googlemail) 6%; typo web 2%, store 6%;
-  missing store 25%, web/app 1%.
+  missing store 25%, web/app 1%. Web/app sign-ups cannot reuse an address already in the
+  programme: a re-sign-up there uses another mailbox, a gmail variant or a new address.
+- sign-ups from 2014 to 2024 and only from the 18th birthday on.
 - address: 20% of people moved (60% within the city); postcode missing web 8%, app 10%,
   store 20%; digit typo 1.5%; leading zero lost 10%; city missing 8%, variant 15%.
 
 registry (event attendance / civil-registry-like register, keyed from paper and OCR)
-- records per person: 1 + negative binomial (mean 11, shape 1.4), at most 80.
+- records per person: 1 + negative binomial (mean 11, shape 1.4), at most 80; events from
+  2008 to 2024 and only from the 16th birthday on.
 - people: 50% Spanish-, 30% Russian-, 20% English-speaking; households 45% single,
   25% couple, 25% family, 5% siblings (families attend together); namesakes 5%.
 - given name: OCR confusion 6%, keyboard slip 4%, written by ear 5%, clerical abbreviation
@@ -79,7 +82,7 @@ from synth.shape_noise import (
     ocr_error,
     phonetic_variant,
 )
-from synth.shape_people import COUNTRY_LANG, Person, ShapeMix, build_population
+from synth.shape_people import COUNTRY_LANG, Person, ShapeMix, build_population, make_email
 from synth.shape_render import (
     DOB_KINDS,
     HOME_COUNTRY,
@@ -213,6 +216,20 @@ def _dates(start: date, t: np.ndarray) -> list[date]:
     return [date.fromordinal(d) for d in days.tolist()]
 
 
+def _of_age(t: np.ndarray, pi: np.ndarray, pop: list[Person], start: date, age: int
+            ) -> np.ndarray:
+    """Squeeze each person's record times to after their ``age``-th birthday: nobody signs up
+    or attends before then (order within a person is kept)."""
+    span = (WINDOW_END - start).days
+    birth = np.array([p.dob.toordinal() for p in pop])[pi]
+    lo = np.clip((birth + round(age * 365.25) - start.toordinal()) / span, 0.0, 0.95)
+    return lo + t * (1 - lo)
+
+
+def _dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"     # strftime is 10x slower
+
+
 def _join(a: np.ndarray, b: np.ndarray, mask: np.ndarray, sep: str) -> None:
     """``a[i] = a[i] + sep + b[i]`` on the selected rows."""
     for i in np.flatnonzero(mask):
@@ -321,9 +338,41 @@ def _loyalty_emails(P: People, pi: np.ndarray, t: np.ndarray, channel: np.ndarra
     apply(email, g.random(n) < 0.06, email_variant, rng)
     apply(email, g.random(n) < np.array([EMAIL_TYPO[c] for c in CHANNELS])[channel],
           email_typo, rng)
-    upper(email, (channel == 2) & (g.random(n) < 0.3))
     _blank(email, g.random(n) < np.array([EMAIL_MISSING[c] for c in CHANNELS])[channel])
+    _unique_accounts(email, P, pi, t, channel, rng)
+    upper(email, (channel == 2) & (g.random(n) < 0.3))
     return email
+
+
+def _unique_accounts(email: np.ndarray, P: People, pi: np.ndarray, t: np.ndarray,
+                     channel: np.ndarray, rng: random.Random) -> None:
+    """Web and app sign-ups cannot reuse an address the programme already has ("an account
+    with this e-mail exists"): whoever signs up again there does it with another of their
+    mailboxes, a gmail dot/+tag variant of it, or a mailbox opened for the purpose. Shop
+    staff and guest checkout do not check. Without this, most duplicates would share an
+    address, which is exactly what a real programme prevents."""
+    seen: set[str] = set()
+    for i in np.lexsort((pi, t)).tolist():
+        addr = email[i]
+        if not addr:
+            continue
+        if channel[i] in (0, 1):
+            person = P.pop[pi[i]]
+            tries = 0
+            while addr.lower() in seen:
+                tries += 1
+                unused = [e for e in person.emails if e.lower() not in seen]
+                r = rng.random()
+                if unused and r < 0.5:
+                    addr = unused[0]
+                elif addr.endswith("@gmail.com") and r < 0.7 and tries < 4:
+                    addr = email_variant(addr, rng)
+                else:
+                    addr = make_email(rng, person)
+                    if tries > 6:
+                        addr = addr.replace("@", f"{rng.randint(100, 9999)}@")
+            email[i] = addr
+        seen.add(addr.lower())
 
 
 def _loyalty(pop: list[Person], g: np.random.Generator, rng: random.Random
@@ -333,6 +382,7 @@ def _loyalty(pop: list[Person], g: np.random.Generator, rng: random.Random
     heavy = g.random(len(pop)) < 0.01
     counts[heavy] = g.integers(7, 13, int(heavy.sum()))
     pi, t = _records(counts, g)
+    t = _of_age(t, pi, pop, WINDOW_START, 18)
     n = len(pi)
     channel = g.choice(4, p=CHANNEL_P, size=n)
     given, family = _loyalty_names(P, pi, channel, g, rng)
@@ -442,7 +492,7 @@ def _registry_dobs(P: People, pi: np.ndarray, event: list[date], g: np.random.Ge
     kinds[(r >= 0.22) & (r < 0.245)] = DOB_KINDS.index("year")
     kinds[(r >= 0.245) & (r < 0.255)] = DOB_KINDS.index("day_off")
     dob = dob_errors(P.col("dob", pi), kinds, rng)
-    text = objects([f"{d.day:02d}/{d.month:02d}/{d.year}" for d in dob])
+    text = objects([_dmy(d) for d in dob])
     apply(text, (r >= 0.255) & (r < 0.305), digit_error, rng)
     rewrite(text, (P.lang[pi] == "ru") & (g.random(n) < 0.02), lambda v: v.replace("/", "."))
     for i in np.flatnonzero((r >= 0.12) & (r < 0.19)):
@@ -478,6 +528,7 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
     P = people_columns(pop, g)
     counts = np.minimum(1 + g.negative_binomial(1.4, 1.4 / (1.4 + 11.0), size=len(pop)), 80)
     pi, t = _records(counts, g)
+    t = _of_age(t, pi, pop, REGISTRY_START, 16)
     n = len(pi)
     event = _dates(REGISTRY_START, t)
     latin = (P.lang[pi] == "ru") & (g.random(n) >= 0.65)
@@ -507,7 +558,7 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
     record_no = [f"{y}/{k:06d}" for y, k in zip(years.tolist(),
                                                (np.arange(n) - first + 1).tolist(), strict=True)]
     columns = [
-        record_no, [event[i].strftime("%d/%m/%Y") for i in order.tolist()],
+        record_no, [_dmy(event[i]) for i in order.tolist()],
         event_type[order].tolist(), given[order].tolist(), s1[order].tolist(),
         s2[order].tolist(), dob[order].tolist(), birthplace[order].tolist(),
         town[order].tolist(), code[order].tolist(), job[order].tolist(), email[order].tolist(),
