@@ -158,6 +158,14 @@ COUNTRY_NAMES = {
     "US": ("United States", "USA", "US"),
 }
 
+# How a Spanish-language register writes the country of residence.
+REGISTER_COUNTRY_NAMES = {
+    "ES": ("España", "ESPAÑA", "Espana"),
+    "RU": ("Rusia", "Россия", "Russia", "Federación Rusa"),
+    "GB": ("Reino Unido", "Inglaterra", "UK", "Gran Bretaña"),
+    "US": ("EE.UU.", "Estados Unidos", "USA"),
+}
+
 # ---------------------------------------------------------------------------
 # e-mail habits: provider shares by language (Spain, Russia, UK/US market reports)
 # ---------------------------------------------------------------------------

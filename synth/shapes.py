@@ -40,7 +40,8 @@ registry (event attendance / civil-registry-like register, keyed from paper and 
 - records per person: 1 + negative binomial (mean 11, shape 1.4), at most 80; events from
   2008 to 2024 and only from the 16th birthday on.
 - people: 50% Spanish-, 30% Russian-, 20% English-speaking; households 45% single,
-  25% couple, 25% family, 5% siblings (families attend together); namesakes 5%.
+  25% couple, 25% family, 5% siblings; namesakes 5%. Russians 40% and English 40%
+  resident in Spain, the rest at home.
 - given name: OCR confusion 6%, keyboard slip 4%, written by ear 5%, clerical abbreviation
   3% (Wm., Fco., Mª or an initial), nickname 2%, missing 2%, with the middle name 10%
   (EN), compound part dropped 20% (ES); Russian patronymic in the second-surname column 25%.
@@ -52,7 +53,8 @@ registry (event attendance / civil-registry-like register, keyed from paper and 
   5% (may give an impossible date); day/month swap 3%; year typo 2.5%; +-1 day 1%;
   Russian clerk's dd.mm.yyyy 2% of Russians' records (not the declared format).
 - city 90% present (variant 20%, typo 4%); birthplace 70% present; postcode 85% present
-  (digit error 4%, leading zero lost 30%: the register went through a spreadsheet).
+  (digit error 4%, leading zero lost 30%: the register went through a spreadsheet);
+  country written in words, left out for 60% of Spanish residents and 10% of others.
 - occupation: missing 25%, synonym 15%, typo 4%; student under 23 (70%), retired from 66
   (90%), 20% of people change job; e-mail in 3% of records; no phone.
 """
@@ -71,6 +73,7 @@ from synth.shape_data import (
     EN_ABBREVIATIONS,
     ES_ABBREVIATIONS,
     OCCUPATION_SYNONYMS,
+    REGISTER_COUNTRY_NAMES,
     RETIRED,
     STUDENT,
 )
@@ -140,7 +143,7 @@ LOYALTY_HEADER = ["customer_id", "first_name", "last_name", "email", "birth_date
                   "city", "country", "signup_date", "signup_channel", "orders_count",
                   "total_spent", "last_order_date", "marketing_opt_in"]
 REGISTRY_HEADER = ["record_no", "event_date", "event_type", "given_name", "surname_1",
-                   "surname_2", "date_of_birth", "birthplace", "city", "postcode",
+                   "surname_2", "date_of_birth", "birthplace", "city", "postcode", "country",
                    "occupation", "email"]
 EVENT_TYPES = ("Consulta", "Taller", "Visita", "Inscripción", "Renovación", "Actividad")
 
@@ -190,6 +193,7 @@ columns:
   date_of_birth: date_of_birth
   city: city
   postal_code: postcode
+  country: country
   email: email
 attributes:
   created_date: {{column: event_date, type: date}}
@@ -544,9 +548,11 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
     _blank(birthplace, g.random(n) < 0.30)
     code = postcode_spellings(country, postcode, 0.04, 0.30, g, rng)
     _blank(code, g.random(n) < 0.15)
+    nation = objects([rng.choice(REGISTER_COUNTRY_NAMES[c]) for c in country.tolist()])
+    _blank(nation, g.random(n) < np.where(country == "ES", 0.6, 0.1))
     job = _occupations(P, pi, t, event, g, rng)
     shouting = g.random(n) < 0.40
-    for col in (given, s1, s2, birthplace, town, job):
+    for col in (given, s1, s2, birthplace, town, nation, job):
         upper(col, shouting)
     email = P.col("emails", pi)
     email = objects([e[0] for e in email.tolist()])
@@ -561,7 +567,8 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
         record_no, [_dmy(event[i]) for i in order.tolist()],
         event_type[order].tolist(), given[order].tolist(), s1[order].tolist(),
         s2[order].tolist(), dob[order].tolist(), birthplace[order].tolist(),
-        town[order].tolist(), code[order].tolist(), job[order].tolist(), email[order].tolist(),
+        town[order].tolist(), code[order].tolist(), nation[order].tolist(), job[order].tolist(),
+        email[order].tolist(),
     ]
     return record_no, columns, pi[order]
 
