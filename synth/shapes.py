@@ -230,8 +230,10 @@ def _of_age(t: np.ndarray, pi: np.ndarray, pop: list[Person], start: date, age: 
     return lo + t * (1 - lo)
 
 
-def _dmy(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"     # strftime is 10x slower
+def _dmy(dates: list[date]) -> list[str]:
+    """dd/mm/yyyy, formatted once per distinct date (strftime per row is slow at 1M rows)."""
+    table = {d: f"{d.day:02d}/{d.month:02d}/{d.year}" for d in dict.fromkeys(dates)}
+    return [table[d] for d in dates]
 
 
 def _join(a: np.ndarray, b: np.ndarray, mask: np.ndarray, sep: str) -> None:
@@ -496,7 +498,7 @@ def _registry_dobs(P: People, pi: np.ndarray, event: list[date], g: np.random.Ge
     kinds[(r >= 0.22) & (r < 0.245)] = DOB_KINDS.index("year")
     kinds[(r >= 0.245) & (r < 0.255)] = DOB_KINDS.index("day_off")
     dob = dob_errors(P.col("dob", pi), kinds, rng)
-    text = objects([_dmy(d) for d in dob])
+    text = objects(_dmy(dob.tolist()))
     apply(text, (r >= 0.255) & (r < 0.305), digit_error, rng)
     rewrite(text, (P.lang[pi] == "ru") & (g.random(n) < 0.02), lambda v: v.replace("/", "."))
     for i in np.flatnonzero((r >= 0.12) & (r < 0.19)):
@@ -548,7 +550,9 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
     _blank(birthplace, g.random(n) < 0.30)
     code = postcode_spellings(country, postcode, 0.04, 0.30, g, rng)
     _blank(code, g.random(n) < 0.15)
-    nation = objects([rng.choice(REGISTER_COUNTRY_NAMES[c]) for c in country.tolist()])
+    pick = g.integers(0, 12, n).tolist()                  # 12: a multiple of every list length
+    nation = objects([REGISTER_COUNTRY_NAMES[c][k % len(REGISTER_COUNTRY_NAMES[c])]
+                      for c, k in zip(country.tolist(), pick, strict=True)])
     _blank(nation, g.random(n) < np.where(country == "ES", 0.6, 0.1))
     job = _occupations(P, pi, t, event, g, rng)
     shouting = g.random(n) < 0.40
@@ -564,7 +568,7 @@ def _registry(pop: list[Person], g: np.random.Generator, rng: random.Random
     record_no = [f"{y}/{k:06d}" for y, k in zip(years.tolist(),
                                                (np.arange(n) - first + 1).tolist(), strict=True)]
     columns = [
-        record_no, [_dmy(event[i]) for i in order.tolist()],
+        record_no, _dmy([event[i] for i in order.tolist()]),
         event_type[order].tolist(), given[order].tolist(), s1[order].tolist(),
         s2[order].tolist(), dob[order].tolist(), birthplace[order].tolist(),
         town[order].tolist(), code[order].tolist(), nation[order].tolist(), job[order].tolist(),
