@@ -8,13 +8,14 @@ look. Every rate below is per record unless it says "person"; the choices, one p
 loyalty (loyalty programme / e-commerce customers; one CSV, no phone column)
 - records per person: 1-6 with P = 45/22/13/9/6/5% (1% of people 7-12): re-sign-ups.
 - people: 55% Spanish-, 20% Russian-, 25% English-speaking; Russians 35% and English 40%
-  resident in Spain (coastal towns), the rest at home (RU; GB 60 / US 15 of English).
+  resident in Spain (coastal towns), the rest at home (RU; GB 45 / US 15% of English).
 - households: 78% single, 13% couple, 7% family with adult children, 2% adult siblings.
 - namesakes: 4% of households' heads take the full name of an earlier person (half in the
-  same city, a third born the same year); juniors: 12% ES / 6% EN / 3% RU of sons.
+  same city, 35% born the same year); juniors: 12% ES / 6% EN / 3% RU of sons (and
+  daughters after mothers); twins 4% of births in families.
 - sign-up channel: web 55%, app 20%, store 15% (keyed by staff), guest checkout 10%.
 - date of birth missing: web 25%, app 20%, store 45%, guest checkout 92%.
-- date of birth errors: day/month swap 4% (of dates with day <= 12), year typo 2%
+- date of birth errors: day/month swap 4% (takes effect where the day <= 12), year typo 2%
   (1987->1978 40%, ->1997/1977 35%, +-1 25%), +-1 day 1%, day typo 0.5%, 1 January of
   the right year 1.5%, picker default 1900-01-01 0.5%.
 - given name: nickname for people who use one (20% of those who have one use it 60% of
@@ -28,13 +29,14 @@ loyalty (loyalty programme / e-commerce customers; one CSV, no phone column)
   transliteration: the person's scheme 75% (BGN 45, ICAO 30, German/French 13, informal
   12% of people), conventional English forms (Alexander, Natalia) for 35% of people.
 - e-mail: 1/2/3 personal mailboxes over time (60/30/10%); the one of the period, another of
-  theirs 15%; a household mailbox for 25% of multi-person households, used 35%; written
-  another way (gmail dots, +tag, capitals, googlemail) 6%; typo web 2%, store 6%;
-  missing store 25%, web/app 1%. Web/app sign-ups cannot reuse an address already in the
+  theirs 15%; a household mailbox for 25% of multi-person households (taken up by 70% of
+  the members, on 35% of their records); written another way (gmail dots, +tag, capitals,
+  googlemail) 6%; typo web 2%, store 6%; missing store 25%, web/app 1%. Web/app sign-ups cannot reuse an address already in the
   programme: a re-sign-up there uses another mailbox, a gmail variant or a new address.
 - sign-ups from 2014 to 2024 and only from the 18th birthday on.
 - address: 20% of people moved (60% within the city); postcode missing web 8%, app 10%,
-  store 20%; digit typo 1.5%; leading zero lost 10%; city missing 8%, variant 15%.
+  store 20%; digit typo 1.5%; leading zero lost 10%; city missing 8%, variant 15%, typo
+  1%; country missing 5%, typed in words on 70% of store records.
 
 registry (event attendance / civil-registry-like register, keyed from paper and OCR)
 - records per person: 1 + negative binomial (mean 11, shape 1.4), at most 80; events from
@@ -47,11 +49,13 @@ registry (event attendance / civil-registry-like register, keyed from paper and 
   (EN), compound part dropped 20% (ES); Russian patronymic in the second-surname column 25%.
 - surnames: OCR 6%, slip 4%, by ear 5%, abbreviation 2% (Fdez.), missing 1.5%; second
   surname missing 20%; maiden name 10%; given and surname swapped 2%.
-- script: Russians' records 65% Cyrillic, else Latin (ICAO 60%, others 40%); 40% of
-  records in UPPER case; accents dropped 40%.
+- script: Russians' records 65% Cyrillic, else Latin (the person's usual scheme 60%,
+  another 40%); 40% of records in UPPER case; accents dropped by the person habits of
+  loyalty (45% of Spanish records on average).
 - date of birth: missing 12%; year only 3%; from a stated age (1 January) 4%; OCR digit
-  5% (may give an impossible date); day/month swap 3%; year typo 2.5%; +-1 day 1%;
-  Russian clerk's dd.mm.yyyy 2% of Russians' records (not the declared format).
+  5% (may give an impossible date); day/month swap 3% (takes effect where the day <= 12);
+  year typo 2.5%; +-1 day 1%; a Russian clerk's dd.mm.yyyy on 2% of Russians' records
+  (not the declared format).
 - city 90% present (variant 20%, typo 4%); birthplace 70% present; postcode 85% present
   (digit error 4%, leading zero lost 30%: the register went through a spreadsheet);
   country written in words, left out for 60% of Spanish residents and 10% of others.
