@@ -18,6 +18,7 @@ from flows import steward
 from flows.pipeline import crm_golden_pipeline, run_pipeline
 from flows.steward import StewardError
 from synth.generate import generate
+from synth.shapes import SHAPES, generate_shape
 from transforms.baseline import exact_key_clusters
 from transforms.evaluate import difficulty_profile, pairwise_metrics
 from transforms.publish import latest_run_dir
@@ -48,9 +49,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-
+    if args.customers < 1:
+        print(f"crm-golden: --customers must be >= 1 (got {args.customers})", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
-    counts = generate(args.customers, Path(args.output), seed=args.seed)
+    if args.shape == "crm":
+        counts = generate(args.customers, Path(args.output), seed=args.seed)
+    else:
+        # a second, independent generator: benchmark shapes unlike the department exports
+        counts = generate_shape(args.shape, args.customers, Path(args.output), seed=args.seed)
     print(json.dumps({"files": counts, "seconds": round(time.perf_counter() - t0, 1)}, indent=2,
                      default=str))
     print(f"rules for these exports: {Path(args.output).resolve() / 'rules'}")
@@ -165,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--customers", type=int, required=True)
     gen.add_argument("--output", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--shape", choices=["crm", *SHAPES], default="crm",
+                     help="crm: the four department exports (default); loyalty: a loyalty "
+                          "programme export; registry: an event/civil register")
     gen.set_defaults(func=cmd_generate)
 
     ev = sub.add_parser("evaluate", help="precision/recall/F1 of the latest run against truth")
