@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.phones import (
-    TYPE_NAMES,
-    _fast_parse,
-    normalize_phones,
-    parse_phone,
-    parse_phone_pairs,
-)
+from transforms.phone_batch import parse_phone_pairs
+from transforms.phone_metadata import TYPE_NAMES
+from transforms.phone_parse import _fast_parse, parse_phone
+from transforms.phones import normalize_phones
 
 CASES = [
     # raw, row country, default, e164, nsn, type, status, reason, mismatch
