@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import numpy.typing as npt
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +36,10 @@ from transforms.phone_metadata import (
 from transforms.phone_parse import FOCUS_REGIONS, PHONE_FIELDS, PLACEHOLDER_DIGITS, parse_phone
 
 _KEY_SEP = "\x1f"
+# bool masks, object arrays (str or None per value) and row positions
+Mask = npt.NDArray[np.bool_]
+Objects = npt.NDArray[np.object_]
+Rows = npt.NDArray[np.intp]
 
 # Plain ASCII digits and separators, "+" only first: values ``parse_phone`` hands to
 # ``phone_parse._parse_simple`` unchanged (no "/", no extension, no second number).
@@ -43,40 +48,41 @@ _REPEATED_RE2 = "^(?:" + "|".join(f"{d}{{6,}}" for d in "0123456789") + ")$"  # 
 _MAX_NSN = 17  # libphonenumber: longer national numbers do not parse
 
 
-def _strings(values: np.ndarray) -> pa.Array:
+def _strings(values: Objects) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
 def _np(values: pa.Array) -> np.ndarray:
-    return values.to_numpy(zero_copy_only=False)
+    out: np.ndarray = values.to_numpy(zero_copy_only=False)
+    return out
 
 
-def _fullmatch_all(values: pa.Array, pattern: str) -> np.ndarray:
+def _fullmatch_all(values: pa.Array, pattern: str) -> Mask:
     """``re.fullmatch(pattern, v) is not None`` for every ASCII-digit string in ``values``."""
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     return _np(pc.match_substring_regex(values, f"^(?:{pattern})$"))
 
 
-def _prefix_match_all(values: pa.Array, pattern: str) -> np.ndarray:
+def _prefix_match_all(values: pa.Array, pattern: str) -> Mask:
     """``re.match(pattern, v) is not None`` (a match at the start) for every value."""
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     return _np(pc.match_substring_regex(values, f"^(?:{pattern})"))
 
 
-def _lengths(values: pa.Array) -> np.ndarray:
+def _lengths(values: pa.Array) -> npt.NDArray[np.int64]:
     return _np(pc.utf8_length(values)).astype(np.int64, copy=False)
 
 
-def _starts(values: pa.Array, prefix: str) -> np.ndarray:
+def _starts(values: pa.Array, prefix: str) -> Mask:
     return _np(pc.starts_with(values, prefix))
 
 
-def _take(values: pa.Array, rows: np.ndarray) -> pa.Array:
+def _take(values: pa.Array, rows: Rows) -> pa.Array:
     return values.take(pa.array(rows, type=pa.int64()))
 
-def _types_all(nsn: pa.Array, meta: RegionMeta) -> np.ndarray:
+def _types_all(nsn: pa.Array, meta: RegionMeta) -> Objects:
     """``type_of(v, meta)`` for every national number in ``nsn`` ("unknown" when none)."""
     out = np.full(len(nsn), "unknown", dtype=object)
     lengths = _lengths(nsn)
@@ -111,20 +117,20 @@ def _types_all(nsn: pa.Array, meta: RegionMeta) -> np.ndarray:
 class _Fast:
     """``_fast_one`` over arrays: per value its result, and how far the reading got."""
 
-    ok: np.ndarray          # bool: provably valid; e164/nsn/kind/target are its result
-    impossible: np.ndarray  # bool: the second item of ``_fast_one``
-    read: np.ndarray        # bool: target metadata and national number known (no early exit)
-    e164: np.ndarray        # the rest: object arrays
-    nsn: np.ndarray
-    kind: np.ndarray
-    target: np.ndarray
-    national: np.ndarray
+    ok: Mask          # provably valid; e164/nsn/kind/target are its result
+    impossible: Mask  # the second item of ``_fast_one``
+    read: Mask        # target metadata and national number known (no early exit)
+    e164: Objects
+    nsn: Objects
+    kind: Objects
+    target: Objects
+    national: Objects
 
-    def subset(self, rows: np.ndarray) -> _Fast:
+    def subset(self, rows: Rows) -> _Fast:
         return _Fast(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
-def _fast_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray) -> _Fast:
+def _fast_all(digits: Objects, plus: Mask, region: Objects) -> _Fast:
     """``_fast_one(digits[i], plus[i], region[i])`` for every i (non-empty digit strings)."""
     n = len(digits)
     res = _Fast(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
@@ -189,8 +195,7 @@ def _fast_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray) -> _Fast
     return res
 
 
-def _infer_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray
-               ) -> tuple[np.ndarray, _Fast, np.ndarray]:
+def _infer_all(digits: Objects, plus: Mask, region: Objects) -> tuple[Mask, _Fast, Objects]:
     """``_infer`` for every value: (found, result per value, reason per value)."""
     n = len(digits)
     found = np.zeros(n, dtype=bool)
@@ -198,7 +203,7 @@ def _infer_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray
     out = _Fast(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
                 *(np.full(n, None, dtype=object) for _ in range(5)))
 
-    def put(rows: np.ndarray, fast: _Fast, sel: np.ndarray, reason: str) -> None:
+    def put(rows: Rows, fast: _Fast, sel: Rows, reason: str) -> None:
         for name in ("e164", "nsn", "kind", "target"):
             getattr(out, name)[rows] = getattr(fast, name)[sel]
         found[rows] = True
@@ -213,7 +218,7 @@ def _infer_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray
     rows = np.flatnonzero(~plus & ~found)
     if len(rows):
         hits = np.zeros(len(rows), dtype=np.int64)
-        tried: dict[int, tuple[_Fast, np.ndarray]] = {}
+        tried: dict[int, tuple[_Fast, Rows]] = {}
         pick = np.full(len(rows), -1, dtype=np.int64)
         for k, reg in enumerate(FOCUS_REGIONS):
             cand = np.flatnonzero(region[rows] != reg)
@@ -233,7 +238,7 @@ def _infer_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray
     return found, out, why
 
 
-def _claims_all(cc: int, nsn: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _claims_all(cc: int, nsn: pa.Array) -> tuple[Objects, Objects]:
     """(region, type) libphonenumber gives ``+cc nsn``: ``region_code_for_number`` and
     ``number_type`` (type "unknown" means ``is_valid_number`` is False)."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[cc]
@@ -267,8 +272,8 @@ def _claims_all(cc: int, nsn: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return claim, kind
 
 
-def _slow_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray, fast: _Fast
-              ) -> tuple[np.ndarray, list[np.ndarray]]:
+def _slow_all(digits: Objects, plus: Mask, region: Objects, fast: _Fast
+              ) -> tuple[Mask, list[Objects]]:
     """``_slow_parse`` for the values whose libphonenumber reading the fast path already did.
 
     Returns (decided, six result columns). A value is decided when libphonenumber's
@@ -301,7 +306,9 @@ def _slow_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray, fast: _F
     targets = fast.target[rows].astype(str)
     for target in np.unique(targets):
         sel = np.flatnonzero(targets == target)
-        cc = int(region_meta(str(target)).cc)
+        meta = region_meta(str(target))
+        assert meta is not None  # a fast-path target has metadata
+        cc = int(meta.cc)
         claim, kind = _claims_all(cc, _take(nsn, sel))
         at = rows[sel]
         e164 = "+" + str(cc) + fast.nsn[at]
@@ -320,7 +327,7 @@ def _slow_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray, fast: _F
     return decided, cols
 
 
-def parse_phone_pairs(values: np.ndarray, regions: np.ndarray) -> list[np.ndarray]:
+def parse_phone_pairs(values: Objects, regions: Objects) -> list[Objects]:
     """``parse_phone(values[i], regions[i])`` for every i, as ``PHONE_FIELDS`` columns.
 
     Plain ASCII numbers (digits, spaces, "()", ".", "-", a leading "+") go column-wise
@@ -351,7 +358,7 @@ def parse_phone_pairs(values: np.ndarray, regions: np.ndarray) -> list[np.ndarra
     return cols
 
 
-def _simple_all(digits: np.ndarray, plus: np.ndarray, region: np.ndarray) -> list[np.ndarray]:
+def _simple_all(digits: Objects, plus: Mask, region: Objects) -> list[Objects]:
     """``_parse_simple`` column-wise; status None where it is left to ``parse_phone``."""
     n = len(digits)
     cols = [np.full(n, None, dtype=object) for _ in PHONE_FIELDS]

@@ -8,15 +8,16 @@ patterns; these are the compiled tables both ``phone_parse`` (one value) and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumberType
+from phonenumbers import PhoneMetadata, PhoneNumberDesc, PhoneNumberType
 
 SUPPORTED_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
-TYPE_NAMES = {
+TYPE_NAMES: dict[int, str] = {
     PhoneNumberType.FIXED_LINE: "fixed_line",
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
@@ -45,7 +46,7 @@ _TYPE_ORDER = [
 
 @dataclass(frozen=True)
 class _Desc:
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     lengths: frozenset[int]
 
     def matches(self, nsn: str) -> bool:
@@ -56,17 +57,17 @@ class _Desc:
 class RegionMeta:
     region: str
     cc: str
-    npfp: re.Pattern | None
+    npfp: re.Pattern[str] | None
     general: _Desc
     descs: tuple[tuple[str, _Desc | None], ...]
     fixed: _Desc | None
     mobile: _Desc | None
     same_mobile_fixed: bool
-    leading_digits: re.Pattern | None
+    leading_digits: re.Pattern[str] | None
     idd: str | None = None
 
 
-def _desc(desc) -> _Desc | None:
+def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
     if desc is None or not desc.national_number_pattern:
         return None
     return _Desc(re.compile(desc.national_number_pattern), frozenset(desc.possible_length or ()))
@@ -81,7 +82,7 @@ def fast_meta(region: str) -> RegionMeta | None:
     libphonenumber's parse/validate/type logic (checked by the tests).
     """
     md = PhoneMetadata.metadata_for_region(region)
-    if md is None or md.national_prefix_transform_rule:
+    if md is None or md.country_code is None or md.national_prefix_transform_rule:
         return None
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(md.country_code, ())
     if not regions or regions[0] != region:
@@ -118,21 +119,29 @@ def cc_main_region(cc: str) -> str | None:
     return regions[0] if regions else None
 
 
-def _fullmatch_for_length(desc: _Desc | None, length: int):  # noqa: ANN202
+# A compiled pattern's ``fullmatch``; a region's type table for one number length
+# (general, ((type name, matcher), ...), fixed line, mobile), None where no number of
+# that length can match; and the same table as pattern strings, for RE2.
+Matcher = Callable[[str], re.Match[str] | None]
+TypeTable = tuple[Matcher | None, tuple[tuple[str, Matcher], ...], Matcher | None, Matcher | None]
+TypePatterns = tuple[str | None, tuple[tuple[str, str], ...], str | None, str | None]
+
+
+def _fullmatch_for_length(desc: _Desc | None, length: int) -> Matcher | None:
     """``desc.pattern.fullmatch`` when a number of ``length`` digits can match ``desc``."""
     if desc is None or (desc.lengths and length not in desc.lengths):
         return None
     return desc.pattern.fullmatch
 
 
-_TYPE_TABLES: dict[tuple[str, int], tuple] = {}
+_TYPE_TABLES: dict[tuple[str, int], TypeTable] = {}
 
 
-def _type_table(meta: RegionMeta, length: int) -> tuple:
+def _type_table(meta: RegionMeta, length: int) -> TypeTable:
     """The descriptions of ``meta`` that numbers of ``length`` digits can match."""
     table = _TYPE_TABLES.get((meta.region, length))
     if table is None:
-        descs = []
+        descs: list[tuple[str, Matcher]] = []
         for name, desc in meta.descs:
             fm = _fullmatch_for_length(desc, length)
             if fm is not None:
@@ -174,11 +183,12 @@ HEADS = {f"{i:0{w}d}": _head_region(f"{i:0{w}d}") for w in (1, 2, 3) for i in ra
 
 
 @cache
-def type_patterns(meta: RegionMeta, length: int) -> tuple:
+def type_patterns(meta: RegionMeta, length: int) -> TypePatterns:
     """Pattern strings of ``_type_table(meta, length)``: (general, ((name, pattern)...), fixed, mobile)."""
     def pattern(desc: _Desc | None) -> str | None:
-        ok = desc is not None and (not desc.lengths or length in desc.lengths)
-        return desc.pattern.pattern if ok else None
+        if desc is None or (desc.lengths and length not in desc.lengths):
+            return None
+        return desc.pattern.pattern
 
     descs = tuple((name, p) for name, desc in meta.descs if (p := pattern(desc)) is not None)
     return pattern(meta.general), descs, pattern(meta.fixed), pattern(meta.mobile)

@@ -26,6 +26,9 @@ from transforms.phone_metadata import TYPE_NAMES, cc_main_region, fast_meta, typ
 
 FOCUS_REGIONS = ("ES", "MX", "RU", "US", "GB")
 PHONE_FIELDS = ["e164", "nsn", "type", "region", "status", "reason"]
+# One phone's PHONE_FIELDS; (e164, nsn, type, region) of a number the fast path proved valid.
+PhoneResult = tuple[str | None, str | None, str | None, str | None, str, str | None]
+FastResult = tuple[str, str, str, str]
 
 _EXTENSION = r"(?i)\s*[,;]?\s*(?:ext\.?|extension|ext:|x|#|доб\.?|добавочный|anexo|ext\.:)\s*\d{1,6}\s*$"
 _MULTI_SPLIT = r"\s*(?:[;,|]|/(?=\s*\+?\d{6})|\s(?:o|or|или|y|and|и)\s)\s*"
@@ -44,7 +47,7 @@ _MX_PLUS = re.compile(r"521\d{10}")
 _MX_NAT = re.compile(r"(?:04[45]|01)\d{10}")
 
 
-def _fast_one(digits: str, plus: bool, region: str) -> tuple[tuple | None, bool]:
+def _fast_one(digits: str, plus: bool, region: str) -> tuple[FastResult | None, bool]:
     """Parse a digit string without libphonenumber's per-call overhead.
 
     Returns ``((e164, nsn, type, region) or None, impossible)``; the first
@@ -52,6 +55,7 @@ def _fast_one(digits: str, plus: bool, region: str) -> tuple[tuple | None, bool]
     when its length cannot be a number of the target region at all (so
     another reading, e.g. a missing "+", is safe to try).
     """
+    target: str | None
     if plus:
         target = None
         for size in (1, 2, 3):
@@ -63,8 +67,7 @@ def _fast_one(digits: str, plus: bool, region: str) -> tuple[tuple | None, bool]
             return None, True
     else:
         target, national = region, digits
-    meta = fast_meta(target) if target else None
-    if meta is None:
+    if not target or (meta := fast_meta(target)) is None:
         return None, False
     if not plus and national.startswith(meta.cc):
         return None, False  # libphonenumber may read these digits as the country code
@@ -92,7 +95,7 @@ def _fast_one(digits: str, plus: bool, region: str) -> tuple[tuple | None, bool]
 
 def _fast_parse(digits: pd.Series, plus: pd.Series, region: pd.Series) -> pd.DataFrame:
     """``_fast_one`` over columns (kept for tests and callers holding Series)."""
-    rows = []
+    rows: list[tuple[str | None, str | None, str | None, str | None, bool]] = []
     for d, p, r in zip(digits, plus, region, strict=True):
         res, _ = _fast_one(d, bool(p), r or "")
         rows.append((*res, True) if res else (None, None, None, None, False))
@@ -100,7 +103,7 @@ def _fast_parse(digits: pd.Series, plus: pd.Series, region: pd.Series) -> pd.Dat
                         columns=["e164", "nsn", "type", "region", "valid"])
 
 
-def _slow_parse(text: str, region: str) -> tuple:
+def _slow_parse(text: str, region: str) -> PhoneResult:
     """(e164, nsn, type, region, status, reason) from libphonenumber for one value."""
     try:
         num = phonenumbers.parse(text, region or None)
@@ -112,6 +115,7 @@ def _slow_parse(text: str, region: str) -> tuple:
         kind = TYPE_NAMES.get(phonenumbers.number_type(num), "unknown")
         return (e164, nsn, kind, phonenumbers.region_code_for_number(num), "valid", None)
     if phonenumbers.is_possible_number(num):
+        assert num.country_code is not None  # parse always sets the calling code
         reg = phonenumbers.region_code_for_country_code(num.country_code)
         return (e164, nsn, "unknown", None if reg == "ZZ" else reg, "invalid", "possible_only")
     return (None, None, None, None, "invalid", "not_possible")
@@ -121,7 +125,7 @@ def _digit_count(text: str) -> int:
     return sum(c.isdigit() for c in text)
 
 
-def _infer(digits: str, plus: bool, region: str) -> tuple[tuple | None, str | None]:
+def _infer(digits: str, plus: bool, region: str) -> tuple[FastResult | None, str | None]:
     """Repairs for a simple number invalid in its own region: missing "+", other focus region."""
     if not plus and len(digits) >= 10:
         res, _ = _fast_one(digits, True, "")
@@ -129,7 +133,7 @@ def _infer(digits: str, plus: bool, region: str) -> tuple[tuple | None, str | No
             return res, "missing_plus"
     if plus:
         return None, None
-    hits = []
+    hits: list[FastResult] = []
     for reg in FOCUS_REGIONS:
         if reg == region:
             continue
@@ -141,9 +145,9 @@ def _infer(digits: str, plus: bool, region: str) -> tuple[tuple | None, str | No
     return None, None
 
 
-def parse_phone(value: str, region: str) -> tuple:
+def parse_phone(value: str, region: str) -> PhoneResult:
     """(e164, nsn, type, region, status, reason) for one raw phone read in ``region``."""
-    reason = None
+    reason: str | None = None
     if "/" not in value and _SIMPLE_RE.fullmatch(value) is not None:
         # the common case: digits and separators only. Every extension marker has a
         # letter or "#" and every multi-value separator a letter, ";", ",", "|" or
@@ -164,7 +168,7 @@ def parse_phone(value: str, region: str) -> tuple:
     return _parse_simple(text, reason, region)
 
 
-def _parse_simple(text: str, reason: str | None, region: str) -> tuple:
+def _parse_simple(text: str, reason: str | None, region: str) -> PhoneResult:
     """``parse_phone`` for a stripped value of digits and separators only."""
     digits = _NON_DIGIT.sub("", text)
     plus = text.startswith("+")

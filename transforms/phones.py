@@ -19,7 +19,7 @@ import pandas as pd
 
 from transforms.phone_batch import parse_phone_pairs
 from transforms.phone_metadata import SUPPORTED_REGIONS
-from transforms.phone_parse import PHONE_FIELDS, parse_phone
+from transforms.phone_parse import PHONE_FIELDS, PhoneResult, parse_phone
 from transforms.vocab import clean_codes, factorize_cells
 
 # Numbering areas that belong to one country for the purpose of "wrong country" flags.
@@ -28,7 +28,7 @@ _SAME_COUNTRY = {"UK": "GB", "GG": "GB", "JE": "GB", "IM": "GB"}
 
 def _phones_distinct(distinct: pd.Series) -> pd.DataFrame:
     """Normalize distinct "value\\x1fregion" keys."""
-    rows = []
+    rows: list[PhoneResult] = []
     for key in distinct:
         if not isinstance(key, str):
             rows.append((None, None, None, None, "missing", None))
@@ -84,24 +84,24 @@ def normalize_phones(
         row_country = pd.Series(pd.NA, index=index, dtype="string")
     if default_country is None or isinstance(default_country, str):
         default_country = pd.Series(default_country, index=index, dtype="string")
-    row_country = pd.Series(row_country, index=index)
-    default_country = pd.Series(default_country, index=index)
+    row_series = pd.Series(row_country, index=index)
+    default_series = pd.Series(default_country, index=index)
     value_codes, value_cells = clean_codes(values)
     n = len(value_codes)
     if n and not len(value_cells):  # e.g. no second phone column: nothing to parse
-        def na() -> np.ndarray:  # same object arrays of <NA> the general path builds
+        def all_na() -> np.ndarray:  # same object arrays of <NA> the general path builds
             return np.full(n, pd.NA, dtype=object)
 
         return _phone_frame(
-            {"e164": na(), "nsn": na(), "type": na(), "region": na(),
-             "status": np.full(n, "missing", dtype=object), "reason": na()},
+            {"e164": all_na(), "nsn": all_na(), "type": all_na(), "region": all_na(),
+             "status": np.full(n, "missing", dtype=object), "reason": all_na()},
             np.zeros(n, dtype=bool), index, prefix,
         )
     # distinct (value, region) pairs from integer codes: values and regions are
     # factorized once, the pairs are factorized as int64 keys, and every per-row
     # column is a take from a per-pair array
-    country_codes, countries = factorize_cells(row_country.astype("string"))
-    default_codes, defaults = factorize_cells(default_country.astype("string"))
+    country_codes, countries = factorize_cells(row_series.astype("string"))
+    default_codes, defaults = factorize_cells(default_series.astype("string"))
     row_region = [_region_code(c) for c in countries] + [None]  # code -1 (<NA>) -> last
     default_region = [_region_code(c) for c in defaults] + [None]
     region_names = sorted({r or d or "" for r in row_region for d in default_region})
@@ -117,7 +117,7 @@ def normalize_phones(
     codes = np.full(n, len(pair_keys), dtype=np.intp)  # missing -> the appended row
     codes[present] = pair_codes
     na = pd.NA
-    fields = {}
+    fields: dict[str, np.ndarray] = {}
     for name, col, missing in zip(PHONE_FIELDS, results,
                                   (None, None, None, None, "missing", None), strict=True):
         col[col == None] = na  # noqa: E711
