@@ -44,15 +44,18 @@ Rows = npt.NDArray[np.intp]
 # Plain ASCII digits and separators, "+" only first: values ``parse_phone`` hands to
 # ``phone_parse._parse_simple`` unchanged (no "/", no extension, no second number).
 _ASCII_SIMPLE = r"^\+?[0-9 ().\-]+$"
-_REPEATED_RE2 = "^(?:" + "|".join(f"{d}{{6,}}" for d in "0123456789") + ")$"  # == phone_parse._REPEATED
+# phone_parse._REPEATED, written for RE2 (no back-references)
+_REPEATED_RE2 = "^(?:" + "|".join(f"{d}{{6,}}" for d in "0123456789") + ")$"
 _MAX_NSN = 17  # libphonenumber: longer national numbers do not parse
 
 
 def _strings(values: Objects) -> pa.Array:
+    """Object array (str or None) as Arrow strings, the input of pyarrow's RE2 kernels."""
     return pa.array(values, type=pa.string())
 
 
 def _np(values: pa.Array) -> np.ndarray:
+    """An Arrow result back in numpy, to index the per-value columns with."""
     out: np.ndarray = values.to_numpy(zero_copy_only=False)
     return out
 
@@ -72,14 +75,17 @@ def _prefix_match_all(values: pa.Array, pattern: str) -> Mask:
 
 
 def _lengths(values: pa.Array) -> npt.NDArray[np.int64]:
+    """Length of every string: metadata tables and possible lengths are per length."""
     return _np(pc.utf8_length(values)).astype(np.int64, copy=False)
 
 
 def _starts(values: pa.Array, prefix: str) -> Mask:
+    """``str.startswith(prefix)`` for every value, in one Arrow call."""
     return _np(pc.starts_with(values, prefix))
 
 
 def _take(values: pa.Array, rows: Rows) -> pa.Array:
+    """The values at ``rows``, still in Arrow for the next RE2 match."""
     return values.take(pa.array(rows, type=pa.int64()))
 
 def _types_all(nsn: pa.Array, meta: RegionMeta) -> Objects:
@@ -127,6 +133,7 @@ class _Fast:
     national: Objects
 
     def subset(self, rows: Rows) -> _Fast:
+        """The readings at ``rows``: the later steps go on with the undecided values only."""
         return _Fast(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
@@ -204,6 +211,7 @@ def _infer_all(digits: Objects, plus: Mask, region: Objects) -> tuple[Mask, _Fas
                 *(np.full(n, None, dtype=object) for _ in range(5)))
 
     def put(rows: Rows, fast: _Fast, sel: Rows, reason: str) -> None:
+        """Keep the repaired readings ``sel`` of ``fast`` as the results at ``rows``."""
         for name in ("e164", "nsn", "kind", "target"):
             getattr(out, name)[rows] = getattr(fast, name)[sel]
         found[rows] = True

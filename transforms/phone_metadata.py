@@ -46,15 +46,22 @@ _TYPE_ORDER = [
 
 @dataclass(frozen=True)
 class _Desc:
+    """A number description compiled once: the pattern and possible lengths a national number is
+    tested against, for every number of the region."""
+
     pattern: re.Pattern[str]
     lengths: frozenset[int]
 
     def matches(self, nsn: str) -> bool:
+        """libphonenumber's ``_is_number_matching_desc``: a possible length, then a full match."""
         return (not self.lengths or len(nsn) in self.lengths) and bool(self.pattern.fullmatch(nsn))
 
 
 @dataclass(frozen=True)
 class RegionMeta:
+    """What the fast paths read of one region's metadata, compiled once per region
+    (``npfp``: national prefix for parsing, ``idd``: international dialling prefix)."""
+
     region: str
     cc: str
     npfp: re.Pattern[str] | None
@@ -68,6 +75,7 @@ class RegionMeta:
 
 
 def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
+    """Compiled description, None when the region has no pattern for it (no number is of it)."""
     if desc is None or not desc.national_number_pattern:
         return None
     return _Desc(re.compile(desc.national_number_pattern), frozenset(desc.possible_length or ()))
@@ -115,6 +123,7 @@ def region_meta(region: str) -> RegionMeta | None:
 
 @cache
 def cc_main_region(cc: str) -> str | None:
+    """Main region of a calling code (None when it is not one): whose metadata reads "+cc..."."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(cc), ())
     return regions[0] if regions else None
 
@@ -178,13 +187,15 @@ def _head_region(head: str) -> tuple[str | None, int]:
     return None, 0
 
 
-# every 1-3 digit string: what ``phone_parse._fast_one`` reads after "+" from a number starting with it
+# every 1-3 digit string: what ``phone_parse._fast_one`` reads after "+" from a number
+# starting with it
 HEADS = {f"{i:0{w}d}": _head_region(f"{i:0{w}d}") for w in (1, 2, 3) for i in range(10 ** w)}
 
 
 @cache
 def type_patterns(meta: RegionMeta, length: int) -> TypePatterns:
-    """Pattern strings of ``_type_table(meta, length)``: (general, ((name, pattern)...), fixed, mobile)."""
+    """``_type_table(meta, length)`` as pattern strings, for RE2 (pyarrow) over arrays:
+    (general, ((name, pattern)...), fixed, mobile)."""
     def pattern(desc: _Desc | None) -> str | None:
         if desc is None or (desc.lengths and length not in desc.lengths):
             return None
@@ -196,7 +207,8 @@ def type_patterns(meta: RegionMeta, length: int) -> TypePatterns:
 
 @cache
 def possible_length(cc: int, length: int) -> bool:
-    """libphonenumber's ``is_possible_number`` for a national number of ``length`` digits."""
+    """libphonenumber's ``is_possible_number`` for a national number of ``length`` digits
+    (its answer depends on the length only, so one call settles them all)."""
     num = phonenumbers.PhoneNumber(country_code=cc, national_number=int("1" * length))
     return phonenumbers.is_possible_number(num)
 

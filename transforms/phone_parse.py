@@ -104,7 +104,8 @@ def _fast_parse(digits: pd.Series, plus: pd.Series, region: pd.Series) -> pd.Dat
 
 
 def _slow_parse(text: str, region: str) -> PhoneResult:
-    """(e164, nsn, type, region, status, reason) from libphonenumber for one value."""
+    """(e164, nsn, type, region, status, reason) from libphonenumber for one value: the
+    reference the fast paths agree with, and the answer for what they cannot decide."""
     try:
         num = phonenumbers.parse(text, region or None)
     except NumberParseException:
@@ -122,6 +123,7 @@ def _slow_parse(text: str, region: str) -> PhoneResult:
 
 
 def _digit_count(text: str) -> int:
+    """Digits in a part of a value: a part with fewer than six is no second phone number."""
     return sum(c.isdigit() for c in text)
 
 
@@ -146,7 +148,8 @@ def _infer(digits: str, plus: bool, region: str) -> tuple[FastResult | None, str
 
 
 def parse_phone(value: str, region: str) -> PhoneResult:
-    """(e164, nsn, type, region, status, reason) for one raw phone read in ``region``."""
+    """(e164, nsn, type, region, status, reason) for one raw phone read in ``region``; the
+    reference for ``phone_batch``, which takes the same decisions over arrays."""
     reason: str | None = None
     if "/" not in value and _SIMPLE_RE.fullmatch(value) is not None:
         # the common case: digits and separators only. Every extension marker has a

@@ -39,6 +39,7 @@ def _phones_distinct(distinct: pd.Series) -> pd.DataFrame:
 
 
 def _region_code(cell: str | None) -> str | None:
+    """Region a row's country cell reads numbers in (UK is GB), None if libphonenumber has none."""
     if cell is None:
         return None
     code = cell.strip().upper()
