@@ -41,7 +41,7 @@ from transforms.normalize import (
 from transforms.publish import previous_run_dir, publish_run, write_parquet
 from transforms.report_html import render_report
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
-from transforms.validate import quality_metrics, split_quarantine
+from transforms.validate import quality_metrics, split_quarantine, thin_evidence
 
 log = logging.getLogger("crm_golden.stages")
 
@@ -155,6 +155,8 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
         quality = quality_metrics(normalized)
     quarantine = validation_quarantine(rejected)
     clean = clean.reset_index(drop=True)
+    # kept by a name part and one other attribute only: linkable, but say how many
+    clean["thin_evidence"] = thin_evidence(clean, rules.validation).to_numpy()
     return NormalizeResult(clean, quarantine, quality, pd.DataFrame(unmapped))
 
 
@@ -328,6 +330,9 @@ def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
     quarantine = pd.concat([ingested.quarantine, normalized.quarantine], ignore_index=True)
     table = ingest_mod.row_accounting(ingested.rows_read, normalized.clean, quarantine)
     ingest_mod.check_row_accounting(table)
+    if "thin_evidence" in normalized.clean.columns:
+        thin = normalized.clean.groupby("source")["thin_evidence"].sum()
+        table["thin_evidence"] = table["source"].map(thin).fillna(0).astype("int64")
     return table
 
 

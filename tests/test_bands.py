@@ -48,3 +48,26 @@ def test_configured_weights_override_the_choice() -> None:
     choice = choose_bands(weights, Bands(auto_match_weight=6, review_weight=0))
     assert choice.source == "configured"
     assert list(assign_bands(weights, choice)) == ["auto_match", "review", "review", "no_match"]
+
+
+def test_a_pair_only_a_household_value_supports_goes_to_review_unless_a_personal_id_agrees() -> None:
+    import pandas as pd
+
+    from crm_golden.config.matching import Ambiguity
+    from transforms.bands import household_only
+
+    names = {"given_name": ["exact", "else"], "address": ["street_postcode", "else"],
+             "date_of_birth": ["exact", "else"], "phone": ["shared_exact", "exact", "else"]}
+    scored = pd.DataFrame({
+        # father and junior (no birth date on one side), the same with one birth date,
+        # a shared landline only, a personal mobile, no household value at all
+        "lvl_given_name": [0, 0, 0, 0, 0],
+        "lvl_address": [0, 0, -1, -1, 1],
+        "lvl_date_of_birth": [-1, 0, -1, -1, -1],
+        "lvl_phone": [-1, -1, 0, 1, -1],
+    })
+    rule = Ambiguity(household_levels=["address.street_postcode", "phone.shared_exact"],
+                     personal_levels=["date_of_birth.exact", "phone.exact"])
+    assert household_only(scored, names, rule).tolist() == [True, False, True, False, False]
+    # a level this data did not compute is ignored
+    assert not household_only(scored, names, Ambiguity(household_levels=["email.x"])).any()

@@ -47,7 +47,7 @@ def test_parse_dates(raw, fmt, expected, ambiguous, status, reason):
 
 def test_dtype_and_index():
     out = parse_dates(pd.Series(["01/02/1990", None], index=[5, 6]), "%d/%m/%Y", 1900, TODAY)
-    assert str(out["date_of_birth_norm"].dtype) == "datetime64[ns]"
+    assert str(out["date_of_birth_norm"].dtype) == "datetime64[s]"  # years before 1678 too
     assert list(out.index) == [5, 6]
 
 
@@ -96,3 +96,24 @@ def test_a_source_without_a_declared_format_reads_iso_dates_as_valid() -> None:
                                 pd.Series([None, "%d/%m/%Y"]), 1900, date(2024, 1, 1))
     assert out["date_of_birth_status"].tolist() == ["valid", "fixed"]
     assert out["date_of_birth_reason"].tolist()[1] == "iso_fallback"
+
+
+def test_historical_dates_parse_down_to_min_birth_year() -> None:
+    """Nanosecond timestamps end before 1678; a register of the 1500s (or a century keyed
+    wrongly) still parses when min_birth_year allows it, and the rules still reject dates
+    before it, future dates and impossible ones."""
+    raw = pd.Series(["04/03/1500", "31/02/1800", "02/01/1985", "01/01/2990", "09/09/0999"])
+    out = parse_dates(raw, "%d/%m/%Y", 1000, TODAY)
+    assert out["date_of_birth_norm"].iloc[0] == pd.Timestamp("1500-03-04")
+    assert out["date_of_birth_reason"].fillna("").tolist()[1:] == [
+        "impossible_date", "", "future_date", "before_min_year"]
+    strict = parse_dates(raw, "%d/%m/%Y", 1900, TODAY)
+    assert strict["date_of_birth_reason"].iloc[0] == "before_min_year"
+
+
+def test_min_birth_year_can_be_set_down_to_1000() -> None:
+    from crm_golden.config.validation import ValidationRules
+
+    assert ValidationRules(min_birth_year=1000).min_birth_year == 1000
+    with pytest.raises(ValueError):
+        ValidationRules(min_birth_year=999)

@@ -157,3 +157,68 @@ def test_a_level_on_a_rule_field_keeps_its_em_m() -> None:
     m = model.comparisons[0].m
     assert m[1] > 0.05  # EM saw the swaps; the rule's pairs could not (floor 1e-4)
     assert sum(m) == pytest.approx(1.0)
+
+
+def test_dirichlet_concentration_trusts_counts_that_contradict_em() -> None:
+    """Empirical Bayes: near-certain pairs that contradict EM (EM says 40% of matches
+    disagree, 56 near-certain pairs all agree) get a small prior strength; counts that
+    agree with EM get a large one."""
+    from transforms.model import _dirichlet_concentration
+
+    em = np.array([0.55, 0.05, 0.40])
+    contradict = _dirichlet_concentration(np.array([53.0, 3.0, 0.0]), em)
+    agree = _dirichlet_concentration(np.array([308.0, 28.0, 224.0]), em)
+    assert contradict < 5 < 1000 < agree
+    post = (np.array([53.0, 3.0, 0.0]) + contradict * em) / (56 + contradict)
+    assert post[2] < 0.05
+
+
+def test_prior_is_the_fixed_point_of_expected_matches() -> None:
+    """With m and u known, prior * all pairs = the sum of the candidates' match
+    probabilities under that prior: 300 true duplicates among 600 records."""
+    n = 300
+    rec = pd.DataFrame({"record_id": np.arange(2 * n),
+                        "given_key": np.tile([f"name{i}" for i in range(n)], 2),
+                        "date_of_birth_norm": np.tile(pd.date_range("1950-01-01", periods=n,
+                                                                    freq="17D"), 2)})
+    left, right = np.arange(n), np.arange(n, 2 * n)
+    # candidates: the 300 duplicates and 300 random non-matching pairs
+    rng = np.random.default_rng(2)
+    other = (left + rng.integers(1, n - 1, n)) % n + n
+    cand_l, cand_r = np.concatenate([left, left]), np.concatenate([right, other])
+    result = compare_pairs(rec, cand_l, cand_r, COMPS)
+    total = 2 * n * (2 * n - 1) // 2
+    model = train_model(rec, result, COMPS, ModelSettings(u_random_pairs=20000), total)
+    assert model.training["prior"]["source"] == "fixed_point"
+    assert model.prior * total == pytest.approx(n, rel=0.1)
+    p = score_pairs(result, model, cand_l, cand_r)["match_probability"].to_numpy()
+    assert p.sum() == pytest.approx(model.prior * total, rel=0.02)
+
+
+def test_conditional_u_discounts_agreement_that_comes_with_another_comparison() -> None:
+    """Relatives share a surname and an address: among pairs with one surname, an equal
+    street is far commoner than among random pairs, so for such pairs it weighs less."""
+    from transforms.model import pairs_agreeing_on
+
+    rng = np.random.default_rng(4)
+    families = 400
+    fam = np.repeat(np.arange(families), 3)  # households of three
+    street = np.repeat(rng.permutation(families), 3)
+    rec = pd.DataFrame({"record_id": np.arange(fam.size),
+                        "family_key": [f"fam{f}" for f in fam],
+                        "street_key": [f"street{s}" for s in street]})
+    comps = [Comparison(name="family", columns=["family_key"],
+                        levels=[Level(name="exact", kind="exact")]),
+             Comparison(name="street", columns=["street_key"], u_given=["family"],
+                        levels=[Level(name="exact", kind="exact")])]
+    a, b = pairs_agreeing_on(pd.factorize(rec["family_key"])[0], 500, rng)
+    assert (rec["family_key"].to_numpy()[a] == rec["family_key"].to_numpy()[b]).all()
+    left = np.arange(0, fam.size - 1, 3)
+    result = compare_pairs(rec, left, left + 1, comps)
+    model = train_model(rec, result, comps, ModelSettings(u_random_pairs=20000),
+                        fam.size * (fam.size - 1) // 2)
+    street_params = model.comparisons[1]
+    assert street_params.u_given == ["family"]
+    assert street_params.u_conditional[0] > 100 * street_params.u[0]
+    weights = score_pairs(result, model, left, left + 1)["w_street"]
+    assert (weights < street_params.weights()[0] - 5).all()  # conditional u applied

@@ -79,3 +79,28 @@ def test_split_without_quarantine_shares_columns_not_the_frame():
     pd.testing.assert_frame_equal(clean, norm)
     clean["extra"] = 1  # a new column on clean leaves the normalized frame alone
     assert "extra" not in norm.columns
+
+
+def test_a_name_part_and_one_other_attribute_keep_a_record_and_count_as_thin() -> None:
+    """A surname only (or a given name only) plus a birth date or a city can be linked:
+    it stays clean, and the audit counts it as thin evidence. A name part alone, or an
+    attribute alone, cannot be linked at all."""
+    from transforms.validate import thin_evidence
+
+    frame = pd.DataFrame({
+        "record_id": range(5), "source": "s", "source_record_id": list("abcde"),
+        "source_file": "s.csv", "source_row": range(1, 6),
+        "given_key": [None, "ana", "ana", None, "luis"],
+        "family_key": ["ivanov", None, None, None, "lopez"],
+        "date_of_birth_norm": [pd.Timestamp("1980-01-02"), None, None,
+                               pd.Timestamp("1980-01-02"), None],
+        "city_key": [None, "madrid", None, "madrid", None],
+        "email_status": "missing", "phone_status": "missing", "tax_id_status": "missing",
+    })
+    rules = ValidationRules()
+    clean, quarantine = split_quarantine(frame, rules)
+    assert clean["source_record_id"].tolist() == ["a", "b", "e"]
+    assert quarantine["source_record_id"].tolist() == ["c", "d"]
+    assert thin_evidence(frame, rules).tolist() == [True, True, False, False, False]
+    old = ValidationRules(usable_identifiers=["email", "phone", "tax_id", "name"])
+    assert split_quarantine(frame, old)[0]["source_record_id"].tolist() == ["e"]

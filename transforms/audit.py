@@ -158,9 +158,10 @@ def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
         balanced = bool(row.get("balanced", read == clean + quar + supp))
         sources.append({"source": src, "rows_read": read, "clean": clean, "quarantined": quar,
                         "suppressed": supp, "balanced": balanced,
+                        "thin_evidence": int(row.get("thin_evidence", 0) or 0),
                         "quarantine_reasons": by_reason.get(src, {})})
     totals = {k: sum(s[k] for s in sources)
-              for k in ("rows_read", "clean", "quarantined", "suppressed")}
+              for k in ("rows_read", "clean", "quarantined", "suppressed", "thin_evidence")}
     passed = all(s["balanced"] for s in sources)
     if passed:
         takeaway = (f"{totals['rows_read']:,} rows in = {totals['clean']:,} clean + "

@@ -106,11 +106,7 @@ def compare_pairs(
         if not present or comp.columns[0] not in present:
             notes.append(f"comparison {comp.name!r} skipped: column absent")
             continue
-        rec_null = np.ones(cache.n, dtype=bool)
-        for c in present:
-            codes, _ = cache.joint((c,))
-            rec_null &= codes[0] < 0
-        rec_null |= cache.flags(comp.null_when)
+        rec_null = cache.null_records(tuple(present), tuple(comp.null_when))
         lv = np.full(npairs, -1, dtype=np.int8)
         todo = np.flatnonzero(~(rec_null[left] | rec_null[right]))
         tf = np.full(npairs, np.nan, dtype=np.float32)
@@ -134,11 +130,7 @@ def compare_pairs(
             sel = todo[hold]
             lv[sel] = idx
             if use_tf and agree is not None:
-                codes, uniques = cache.joint(tuple(level_columns(comp, level)))
-                flat = codes.ravel()
-                counts = np.bincount(flat[flat >= 0], minlength=uniques.size)
-                nonnull = max(int((codes >= 0).any(axis=0).sum()), 1)
-                tf[sel] = counts[agree[hold]] / nonnull
+                tf[sel] = cache.frequencies(tuple(level_columns(comp, level)))[agree[hold]]
             todo = todo[~hold]
         lv[todo] = len(names)
         names.append("else")

@@ -26,6 +26,9 @@ class RecordColumns:
         self._joint: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._groups: dict[tuple[str, bool], tuple[np.ndarray, int]] = {}
+        self._masks: dict[tuple[str, tuple[str, ...], tuple[str, ...]], np.ndarray] = {}
+        # which values several people use, per (value columns, comparison)
+        self.shared: dict[tuple[tuple[str, ...], str], tuple[np.ndarray, np.ndarray]] = {}
 
     def has(self, col: str) -> bool:
         return col in self.records.columns
@@ -92,13 +95,38 @@ class RecordColumns:
             )
         return self._groups[key]
 
+    def null_records(self, cols: tuple[str, ...], null_when: tuple[str, ...]) -> np.ndarray:
+        """Records with none of ``cols`` (or flagged by a ``null_when`` column), computed once:
+        clustering compares a few pairs at a time and must not pay O(records) per call."""
+        key = ("null", cols, null_when)
+        if key not in self._masks:
+            out = np.ones(self.n, dtype=bool)
+            for c in cols:
+                out &= self.joint((c,))[0][0] < 0
+            self._masks[key] = out | self.flags(list(null_when))
+        return self._masks[key]
+
+    def frequencies(self, cols: tuple[str, ...]) -> np.ndarray:
+        """Share of records holding each joint value of ``cols`` (term frequencies)."""
+        key = ("freq", cols, ())
+        if key not in self._masks:
+            codes, uniques = self.joint(cols)
+            flat = codes.ravel()
+            counts = np.bincount(flat[flat >= 0], minlength=uniques.size)
+            nonnull = max(int((codes >= 0).any(axis=0).sum()), 1)
+            self._masks[key] = (counts / nonnull).astype(np.float32)
+        return self._masks[key]
+
     def flags(self, cols: list[str]) -> np.ndarray:
         """Record-level OR of boolean columns (absent columns count as False)."""
-        out = np.zeros(self.n, dtype=bool)
-        for c in cols:
-            if c in self.records.columns:
-                out |= self.records[c].fillna(False).astype(bool).to_numpy()
-        return out
+        key = ("flags", tuple(cols), ())
+        if key not in self._masks:
+            out = np.zeros(self.n, dtype=bool)
+            for c in cols:
+                if c in self.records.columns:
+                    out |= self.records[c].fillna(False).astype(bool).to_numpy()
+            self._masks[key] = out
+        return self._masks[key]
 
 
 def any_equal(codes: np.ndarray, lft: np.ndarray, rgt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,14 +37,15 @@ class ConstraintLevels:
     vouches: np.ndarray  # bool per level
 
 
-def constraint_levels(model: FSModel, comparisons: list[Comparison],
-                      bits: float) -> list[ConstraintLevels]:
-    """The model's comparisons with a level below ``-bits`` or above ``+bits``."""
+def constraint_levels(model: FSModel, comparisons: list[Comparison], bits: float,
+                      vouch_bits: float | None = None) -> list[ConstraintLevels]:
+    """The model's comparisons with a level below ``-bits`` or above ``+vouch_bits``
+    (default ``bits``)."""
     by_name = {c.name: c for c in comparisons}
     out = []
     for params in model.comparisons:
         w = params.weights()
-        cannot, vouch = w < -bits, w > bits
+        cannot, vouch = w < -bits, w > (bits if vouch_bits is None else vouch_bits)
         if (cannot.any() or vouch.any()) and params.name in by_name:
             out.append(ConstraintLevels(by_name[params.name], cannot, vouch))
     return out
@@ -77,7 +78,8 @@ class Constraints:
     @classmethod
     def from_model(cls, records: pd.DataFrame, model: FSModel, comparisons: list[Comparison],
                    settings: ClusterSettings) -> Constraints:
-        return cls(records, constraint_levels(model, comparisons, settings.cannot_link_bits),
+        return cls(records, constraint_levels(model, comparisons, settings.cannot_link_bits,
+                                              settings.vouch_bits),
                    settings.valid_tax_ids_differ)
 
     @property

@@ -15,7 +15,7 @@ matching should not treat an exact DOB match on them as strong evidence.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -33,23 +33,47 @@ DOB_COLUMNS = [
 ]
 
 
+# Seconds, not nanoseconds: nanosecond timestamps end before 1678, and historical records
+# (or a century keyed wrongly) carry older dates that min_birth_year may allow.
+DATE_DTYPE = "datetime64[s]"
+_OUT_OF_NS_YEARS = r"\b(?:0\d\d\d|1[0-6]\d\d|22[6-9]\d|2[3-9]\d\d|[3-9]\d{3})\b"
+
+
+def _to_datetime(s: pd.Series, date_format: str) -> pd.Series:
+    """``pd.to_datetime`` with ``date_format``, at second resolution; the few values it
+    cannot hold (years before 1678) are parsed one distinct value at a time."""
+    parsed = pd.Series(pd.to_datetime(s, format=date_format, errors="coerce"),
+                       index=s.index).astype(DATE_DTYPE)
+    retry = parsed.isna() & s.str.contains(_OUT_OF_NS_YEARS, regex=True).fillna(False)
+    if retry.any():
+        values = s[retry]
+        distinct = values.drop_duplicates()
+        found = {v: _strptime(v, date_format) for v in distinct.tolist()}
+        parsed[retry] = values.map(found).to_numpy(dtype=DATE_DTYPE)
+    return parsed
+
+
+def _strptime(value: str, date_format: str) -> np.datetime64:
+    try:
+        return np.datetime64(datetime.strptime(value, date_format), "s")
+    except ValueError:
+        return np.datetime64("NaT", "s")
+
+
 def _parse_iso(s: pd.Series) -> pd.Series:
     iso = s.str.fullmatch(_ISO).fillna(False).astype(bool)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
     if iso.any():
-        out[iso] = pd.to_datetime(
-            s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"
-        ).to_numpy()
+        out[iso] = _to_datetime(s[iso].str.slice(0, 10), "%Y-%m-%d").to_numpy()
     return out
 
 
 def _parse_declared(s: pd.Series, date_format: str | None) -> pd.Series:
     if date_format is None:
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        return pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
     # Excel/CSV exports often append a midnight time to date-only columns
     trimmed = s.str.replace(r"[ T]00:00(?::00)?(?:\.0+)?$", "", regex=True)
-    parsed = pd.to_datetime(trimmed, format=date_format, errors="coerce")
-    return pd.Series(parsed, index=s.index).astype("datetime64[ns]")
+    return _to_datetime(trimmed, date_format)
 
 
 def parse_date_column(values: pd.Series, date_format: str | None) -> pd.Series:
@@ -130,7 +154,7 @@ def _parse_dates(raw: pd.Series, date_format: str | None, min_year: int, today: 
     ambiguous = _day_month_ambiguous(raw, norm, date_format)
     return pd.DataFrame(
         {
-            f"{field}_norm": norm.astype("datetime64[ns]"),
+            f"{field}_norm": norm.astype(DATE_DTYPE),
             f"{field}_ambiguous": ambiguous.to_numpy(dtype=bool),
             f"{field}_status": pd.array(status, dtype="string"),
             f"{field}_reason": pd.array(reason, dtype="string"),

@@ -371,41 +371,43 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                    candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
                    prior: float, settings: ModelSettings,
                    link_type: str) -> dict[int, np.ndarray]:
-    """u of each comparison with ``u_given``, among random pairs that agree exactly on the
-    first column of that other comparison (e-mail local parts among pairs with one given
-    name; addresses among pairs with one surname), corrected for the matches those pairs
-    hold (their share is the prior times the agreement's Bayes factor)."""
+    """u of each comparison with ``u_given``, among pairs that agree exactly on the first
+    column of those other comparisons (e-mail local parts among pairs with one full name;
+    addresses among pairs with one surname).
+
+    Such a sample holds many matches (one person's records share a name), so u is not
+    their level shares: EM over the sample's other comparisons, with m held at the values
+    learned on all candidates, separates the two classes (m known makes it identifiable)
+    and gives u among the sample's non-matches, with their share.
+    """
     names = [c.name for c in candidates.comparisons]
     out: dict[int, np.ndarray] = {}
-    rng = np.random.default_rng(settings.seed + 1)
     records = records.sort_values("record_id").reset_index(drop=True)
     source = (pd.factorize(records["source"])[0] if link_type == "link_only"
               and "source" in records.columns else None)
+    groups: dict[tuple[str, ...], list[int]] = {}
     for i, comp in enumerate(used):
-        if not comp.u_given or not all(g in names for g in comp.u_given):
-            continue
-        others = [names.index(g) for g in comp.u_given]
-        columns = [used[j].columns[0] for j in others]
+        if comp.u_given and all(g in names for g in comp.u_given):
+            groups.setdefault(tuple(comp.u_given), []).append(i)
+    for given, targets in groups.items():
+        columns = [used[names.index(g)].columns[0] for g in given]
         if not all(c in records.columns for c in columns):
             continue
         joint = records[columns].astype("string")
         codes = pd.factorize(pd.MultiIndex.from_frame(joint.fillna("\0")),
                              use_na_sentinel=True)[0]
         codes[joint.isna().any(axis=1).to_numpy()] = -1
+        rng = np.random.default_rng(settings.seed + len(out) + 1)
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
         if a.size < 1000:
             continue
-        got = compare_pairs(records, a, b, [comp]).levels[:, 0]
-        u_obs = np.clip(_level_probs(got, len(u[i])), settings.u_floor, 1.0)
-        bayes = float(np.prod([m[j][0] / max(u[j][0], settings.u_floor) for j in others]))
-        share = float(np.clip(prior * bayes, 0.0, 0.5))
-        u_c = _remove_matches_from_u(u_obs / u_obs.sum(), m[i], share, settings.u_floor)
-        # u_given declares a positive dependence: agreeing on those comparisons makes
-        # non-matches agree here at least as often as random pairs do. This also keeps an
-        # over-estimated match share from pushing an agreeing level's u to the floor.
-        u_c[:-1] = np.maximum(u_c[:-1], u[i][:-1])
-        u_c[-1] = max(1.0 - float(u_c[:-1].sum()), settings.u_floor)
-        out[i] = u_c / u_c.sum()
+        keep = [i for i, n in enumerate(names) if n not in given]
+        sample = compare_pairs(records, a, b, [used[i] for i in keep]).levels
+        _, u_c, share, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
+                                     settings, lambda_init=0.5, m_init=[m[i] for i in keep],
+                                     fix_m=True)
+        for i in targets:
+            out[i] = u_c[keep.index(i)]
     return out
 
 

@@ -60,6 +60,14 @@ def shared_values(cache: RecordColumns, cols: tuple[str, ...],
     "Walter" and by "Wakter" is one person's with a typo, not a family's, so names that
     are typo-close, nicknames or parts of one another count once.
     """
+    key = (cols, comp.name)
+    if key not in cache.shared:
+        cache.shared[key] = _shared_values(cache, cols, comp)
+    return cache.shared[key]
+
+
+def _shared_values(cache: RecordColumns, cols: tuple[str, ...],
+                   comp: Comparison) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = cache.joint(cols)
     shared = np.zeros(uniques.size, dtype=bool)
     household = np.zeros(uniques.size, dtype=bool)

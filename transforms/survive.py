@@ -200,6 +200,8 @@ def _date_ns(values: pd.Series) -> np.ndarray:
     ts = pd.to_datetime(values, errors="coerce")
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    # dates outside nanosecond range (before 1678) only order records: leave them unknown
+    ts = ts.where((ts >= pd.Timestamp.min) & (ts <= pd.Timestamp.max))
     return ts.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
@@ -375,8 +377,8 @@ def _typed(values: pd.Series, dtype: str) -> pd.Series:
     """Cast an output column to its declared type, so the schema never depends on the data."""
     if dtype == "string":
         return values.astype("string")
-    if dtype == "date":
-        return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+    if dtype == "date":  # seconds: a birth date before 1678 must survive too
+        return pd.to_datetime(values, errors="coerce").astype("datetime64[s]")
     if dtype == "number":
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if dtype == "integer":

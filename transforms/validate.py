@@ -57,16 +57,37 @@ def usable_identifiers(normalized: pd.DataFrame, rules: ValidationRules) -> pd.D
             ok |= (status == "invalid") & (_get(normalized, f"{prefix}_reason") == "possible_only")
         phone_ok |= ok.fillna(False).astype(bool)
     tax_ok = _get(normalized, "tax_id_status").isin(OK)
-    name_ok = _get(normalized, "family_key").notna() & _get(normalized, "given_key").notna()
+    given, family = _get(normalized, "given_key").notna(), _get(normalized, "family_key").notna()
+    name_ok = family & given
+    other = pd.Series(False, index=normalized.index)
+    for col in _LINKABLE_ATTRIBUTES:
+        other |= _get(normalized, col).notna().fillna(False).astype(bool)
     return pd.DataFrame(
         {
             "email": email_ok.fillna(False).astype(bool),
             "phone": phone_ok,
             "tax_id": tax_ok.fillna(False).astype(bool),
             "name": name_ok.fillna(False).astype(bool),
+            "name_part_and_attribute": ((given | family) & other).fillna(False).astype(bool),
         },
         index=normalized.index,
     )
+
+
+# Attributes that, beside any part of a name, let a record be linked: a given name or a
+# surname alone plus a birth date, a place or a contact still finds its person.
+_LINKABLE_ATTRIBUTES = ("date_of_birth_norm", "postal_code_norm", "city_key", "street_key",
+                        "company_key", "email_key", "phone_e164", "phone_nsn", "phone_2_e164",
+                        "middle_key")
+_STRONG = ("email", "phone", "tax_id", "name")
+
+
+def thin_evidence(normalized: pd.DataFrame, rules: ValidationRules) -> pd.Series:
+    """Usable rows held only by a name part and one other attribute: kept and linkable,
+    but a steward should know how many there are (the audit counts them)."""
+    kinds = usable_identifiers(normalized, rules)
+    strong = [k for k in _STRONG if k in rules.usable_identifiers]
+    return kinds["name_part_and_attribute"] & ~kinds[strong].any(axis=1)
 
 
 def split_quarantine(

@@ -183,8 +183,10 @@ class Ambiguity(StrictModel):
 class ClusterSettings(StrictModel):
     """Clustering without chaining: learned cannot-links and weak-bridge cutting."""
 
-    # a level learned below -bits is a cannot-link; one above +bits waives it (vouches)
+    # a level learned below -cannot_link_bits is a cannot-link; a pair at a level of
+    # another comparison learned above +vouch_bits is exempt from it
     cannot_link_bits: float = Field(default=10.0, gt=0)
+    vouch_bits: float = Field(default=10.0, gt=0)
     valid_tax_ids_differ: bool = True  # two valid check-digit tax ids: never one person
     bridge_weight: float = 12.0  # auto edges below this weight are 'weak'
     min_bridge_support: int = Field(default=2, ge=1)

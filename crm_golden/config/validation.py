@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from crm_golden.config.base import StrictModel, load_model
 
-IDENTIFIER_KINDS = ("email", "phone", "tax_id", "name")
+IDENTIFIER_KINDS = ("email", "phone", "tax_id", "name", "name_part_and_attribute")
 
 
 class PhoneRules(StrictModel):
@@ -56,7 +56,7 @@ class Thresholds(StrictModel):
 class ValidationRules(StrictModel):
     """Everything ``transforms.normalize``/``transforms.validate`` need from the user."""
 
-    min_birth_year: int = Field(1900, ge=1800, le=2100)
+    min_birth_year: int = Field(1900, ge=1000, le=2100)
     usable_identifiers: list[str] = Field(default_factory=lambda: list(IDENTIFIER_KINDS))
     fields: FieldRules = FieldRules()
     thresholds: Thresholds = Thresholds()
