@@ -209,6 +209,7 @@ def append_decisions(state_path: Path, decisions: list[dict[str, Any]]) -> list[
             fresh.append(d)
     if not fresh:
         return []
+    state_path.mkdir(parents=True, exist_ok=True)
     path = state_path / LEDGER_FILE
     payload = "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n" for d in fresh)
     created = not path.exists()
@@ -461,3 +462,53 @@ def recover(output_dir: Path) -> list[str]:
     for note in notes:
         log.warning("recovery: %s", note)
     return notes
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def verify(output_dir: Path | str) -> list[str]:
+    """What would break the next run or verb: empty when ``latest`` and the state agree.
+
+    Checks that nothing half-written remains, that ``latest`` is a complete run naming the
+    generation ``CURRENT`` names, that the registry gives every record of ``latest`` the
+    golden id it was published with, and that every published decision is in the ledger.
+    Run after :func:`recover` (every writer recovers first); used by tests and the chaos
+    benchmark.
+    """
+    out = Path(output_dir)
+    sd = state_dir(out)
+    problems = [f"debris: {p.relative_to(out)}" for p in
+                [*(out / "runs").glob("*.partial"), *sd.glob("*.partial")]]
+    try:
+        latest = latest_run_dir(out)
+    except FileNotFoundError:
+        latest = None
+    cur = current_generation(sd) if sd.is_dir() else 0
+    if latest is None:
+        if cur:
+            problems.append(f"CURRENT names generation {cur} but nothing is published")
+        return problems
+    for name in ("crosswalk.parquet", "golden_customers.parquet", "audit.json"):
+        if not (latest / name).is_file():
+            problems.append(f"latest run {latest.name} lacks {name}")
+    gen = run_generation(latest)
+    if gen is not None and gen != cur:
+        problems.append(f"latest run {latest.name} committed generation {gen}, CURRENT "
+                        f"names {cur}")
+    snap = read_state(out)
+    if snap.registry is None:
+        problems.append("no golden id registry")
+    elif (latest / "crosswalk.parquet").is_file():
+        xwalk = pd.read_parquet(latest / "crosswalk.parquet")
+        members = snap.registry.members.astype({"source": str, "source_record_id": str})
+        both = xwalk.astype({"source": str, "source_record_id": str}).merge(
+            members, on=["source", "source_record_id"], how="left", suffixes=("", "_state"))
+        wrong = int((both["golden_id"] != both["golden_id_state"]).sum())
+        if wrong:
+            problems.append(f"registry disagrees with latest on {wrong} records")
+    ledger_ids = {str(d.get("decision_id")) for d in read_ledger(sd)}
+    unknown = set(snap.published) - ledger_ids
+    if unknown:
+        problems.append(f"{len(unknown)} published decisions are not in the ledger")
+    return problems

@@ -589,7 +589,7 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
     runs = sorted((p for p in (output_dir / "runs").iterdir()
                    if p.is_dir() and not p.name.endswith(".partial")
                    and (p / "crosswalk.parquet").is_file()), key=_run_order)
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     seen_keys: set[str] = set()
     previous: set[str] | None = None
     for run in runs:
