@@ -16,10 +16,12 @@ import pandas as pd
 from crm_golden.config.base import ConfigError
 from flows import steward
 from flows.pipeline import crm_golden_pipeline, run_pipeline
+from flows.state import StateError
 from flows.steward import StewardError
 from synth.generate import generate
 from transforms.baseline import exact_key_clusters
 from transforms.evaluate import difficulty_profile, pairwise_metrics
+from transforms.ingest import InputError, RowAccountingError
 from transforms.publish import latest_run_dir
 
 log = logging.getLogger("crm_golden")
@@ -219,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"crm-golden: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)
+        return 2
+    except (RowAccountingError, StateError) as exc:
+        print(f"crm-golden: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"crm-golden: {exc}", file=sys.stderr)
