@@ -310,7 +310,14 @@ def read_state(output_dir: Path | str) -> StateSnapshot:
     sd = state_dir(output_dir)
     n = current_generation(sd)
     if n == 0:
-        return StateSnapshot(0, **_read_files(sd)) if sd.is_dir() else StateSnapshot()
+        if not sd.is_dir():
+            return StateSnapshot()
+        # The flat layout recorded the run a decision was meant for in the ledger line;
+        # it was published only if that run exists.
+        runs = Path(output_dir) / "runs"
+        published = {str(d["decision_id"]): str(d["published_run"]) for d in read_ledger(sd)
+                     if d.get("published_run") and (runs / str(d["published_run"])).is_dir()}
+        return StateSnapshot(0, **{**_read_files(sd), "published": published})
     folder = sd / _generation_name(n)
     if not folder.is_dir():
         raise StateError(f"{sd / CURRENT_FILE} names {folder.name}, which does not exist")

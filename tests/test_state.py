@@ -112,8 +112,12 @@ def test_flat_state_of_earlier_versions_is_read_then_replaced(tmp_path: Path) ->
     reg.members.to_parquet(sd / "golden_id_members.parquet")
     reg.ids.to_parquet(sd / "golden_ids.parquet")
     (sd / "rules_dir.txt").write_text("/old/rules")
+    (tmp_path / "runs" / "r0").mkdir(parents=True)
+    state.append_decisions(sd, [{"decision_id": "D1", "kind": "merge", "published_run": "r0"},
+                                {"decision_id": "D2", "kind": "merge", "published_run": "gone"}])
     snap = state.read_state(tmp_path)
     assert snap.generation == 0 and snap.rules_dir == "/old/rules"
+    assert snap.published == {"D1": "r0"}  # D2's run was never published: pending
     assert len(snap.registry.members) == 2
     commit_run(tmp_path, "r1", 3)
     assert not (sd / "golden_ids.parquet").exists() and not (sd / "rules_dir.txt").exists()
