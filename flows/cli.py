@@ -231,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
               "complete, the next command finishes or cleans up", file=sys.stderr)
         return 130
     except ConfigError as exc:
-        print(f"crm-golden: configuration error:\n{exc}", file=sys.stderr)
+        sep = "\n" if "\n" in str(exc) else " "  # one line per problem
+        print(f"crm-golden: configuration error:{sep}{exc}", file=sys.stderr)
         return 2
     except InputError as exc:
         print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)

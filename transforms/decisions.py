@@ -141,17 +141,21 @@ class _Replay:
         for a in sorted(moved):
             for b in profile:
                 if b not in moved:
-                    self.cannot.add(tuple(sorted((a, b))))
+                    self.cannot.add(_ordered(a, b))
 
     def not_same(self, a: str, b: str) -> None:
-        self.cannot.add(tuple(sorted((a, b))))
+        self.cannot.add(_ordered(a, b))
 
     def same_group(self, a: str, b: str) -> bool:
         return a in self.group and self.group.get(a) == self.group.get(b)
 
     def decided(self, a: str, b: str) -> bool:
         """True when a decision settles whether ``a`` and ``b`` are the same person."""
-        return self.same_group(a, b) or tuple(sorted((a, b))) in self.cannot
+        return self.same_group(a, b) or _ordered(a, b) in self.cannot
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 def replay(decisions: list[dict[str, Any]]) -> _Replay:
@@ -205,7 +209,7 @@ def constraints_for_run(decisions: list[dict[str, Any]], clean: pd.DataFrame) ->
     state = replay(decisions)
     keys = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
     rid = pd.Series(clean["record_id"].to_numpy(), index=keys.to_numpy())
-    must = []
+    must: list[tuple[int, int]] = []
     for members in state.members.values():
         present = sorted(rid[k] for k in members if k in rid.index)
         must.extend((present[0], other) for other in present[1:])
