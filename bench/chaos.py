@@ -10,6 +10,7 @@ random (``$CRM_GOLDEN_CRASH_AT``), half after a random delay within the operatio
 measured duration (anywhere: mid-Parquet, mid-ledger, mid-rename...). A trial survives when:
 
 * before any recovery, ``latest`` is a complete run (readers never see a half-written one);
+  ("left a half-done commit" counts trials whose kill left something for recovery to do)
 * after the next writer's recovery, ``flows.state.verify`` finds nothing wrong;
 * the user's retry works: the same merge or the same sheet again (refused only when it is
   already published), each decision is in the ledger once and published, and the latest
@@ -86,9 +87,12 @@ def reader_view(out: Path) -> list[str]:
     return [f"latest lacks {', '.join(missing)}"] if missing else []
 
 
+RECOVERIES: list[str] = []  # what each trial's first recovery did (a kill mid-commit)
+
+
 def recovered_problems(out: Path) -> list[str]:
-    with state.locked(out):
-        pass
+    with state.locked(out) as notes:
+        RECOVERIES.extend(notes)
     problems = state.verify(out)
     ledger = state.read_ledger(state.state_dir(out))
     published = state.read_state(out).published
@@ -219,12 +223,14 @@ def main() -> None:
 
     results = {}
     for kind in args.kinds:
-        survived = kills = 0
+        survived = kills = mid_commit = 0
         t0 = time.perf_counter()
         for i in range(args.trials):
             point = rng.choice(POINTS[kind]) if i % 2 == 0 else None
-            delay = None if point else rng.uniform(0, durations[kind])
+            # a little past the measured duration, so some kills land in the commit's last steps
+            delay = None if point else rng.uniform(0, 1.3 * durations[kind])
             fresh()
+            RECOVERIES.clear()
             try:
                 if kind == "run":
                     ok_killed, problems = trial_run(out, rng, point, delay,
@@ -238,15 +244,17 @@ def main() -> None:
                 traceback.print_exc(limit=3)
             kills += ok_killed
             survived += not problems
+            mid_commit += bool(RECOVERIES)
             where = point or f"{delay:.2f}s"
             if problems:
                 print(f"  {kind} trial {i} killed at {where}: {problems}", flush=True)
-        results[kind] = (survived, kills, time.perf_counter() - t0)
+        results[kind] = (survived, kills, mid_commit, time.perf_counter() - t0)
         print(f"{kind}: survived {survived}/{args.trials} (killed {kills}, "
-              f"{results[kind][2]:.0f} s)", flush=True)
-    print("\n| kind | trials | killed | survived |\n|---|---|---|---|")
-    for kind, (survived, kills, _) in results.items():
-        print(f"| {kind} | {args.trials} | {kills} | {survived}/{args.trials} |")
+              f"{results[kind][3]:.0f} s)", flush=True)
+    print("\n| kind | trials | killed | left a half-done commit | survived |\n"
+          "|---|---|---|---|---|")
+    for kind, (survived, kills, mid, _) in results.items():
+        print(f"| {kind} | {args.trials} | {kills} | {mid} | {survived}/{args.trials} |")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crm_golden.config.rules import Rules, load_rules
@@ -377,8 +378,12 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
         decisions_applied=cons.applied, decisions_stale=cons.stale,
         already=repeated, pending_applied=[str(d["decision_id"]) for d in pending],
     )
-    audit = _updated_audit(latest, ctx, golden.golden, golden.crosswalk, profiles.membership,
-                           review, golden.churn, cons, outcome)
+    # the clusters section needs no list column but ``sources`` (and converting them is slow)
+    flat = [n for n, t in zip(golden.schema.names, golden.schema.types, strict=True)
+            if not pa.types.is_list(t) or n == "sources"] if golden.schema else None
+    audit = _updated_audit(latest, ctx, golden.golden[flat] if flat else golden.golden,
+                           golden.crosswalk, profiles.membership, review, golden.churn, cons,
+                           outcome)
     outcome.seconds = round(time.perf_counter() - t0, 3)
     audit["run"]["stage_seconds"] = {"steward": outcome.seconds}
     html = rep.render_report(audit)
@@ -422,7 +427,7 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pd.DataFrame, crosswalk: pd
         "takeaway": (f"Steward decision republished run {latest.run_dir.name} as "
                      f"{ctx.run_id}; only the affected profiles were rebuilt."),
     })
-    g = golden
+    g = golden.reset_index(drop=True)
     sizes = membership.groupby("cluster_id").size()
     prev_cl = previous.get("clusters") or {}
     conflicts = dict(prev_cl.get("conflicts") or {})
