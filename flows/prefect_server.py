@@ -33,6 +33,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.states import Crashed
 
@@ -132,6 +133,17 @@ def mark_abandoned_runs_crashed(flow_name: str) -> int:
     """Mark RUNNING/PENDING runs of ``flow_name`` whose tagged process is gone as Crashed."""
     host = socket.gethostname()
     marked = 0
+    try:
+        marked = _mark(flow_name, host)
+    except (httpx.HTTPError, ObjectNotFound, ValueError) as exc:  # never blocks the run
+        log.warning("could not check for abandoned flow runs (%s)", type(exc).__name__)
+    if marked:
+        log.warning("marked %d flow run(s) left RUNNING by a killed process as Crashed", marked)
+    return marked
+
+
+def _mark(flow_name: str, host: str) -> int:
+    marked = 0
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
@@ -145,6 +157,4 @@ def mark_abandoned_runs_crashed(flow_name: str) -> int:
                     client.set_flow_run_state(run.id, Crashed(
                         message="the process running this flow was killed"), force=True)
                     marked += 1
-    if marked:
-        log.warning("marked %d flow run(s) left RUNNING by a killed process as Crashed", marked)
     return marked

@@ -417,7 +417,6 @@ class _Outputs:
     tables: dict[str, Any]
     documents: dict[str, Any]
     review: pd.DataFrame
-    previous: str | None
 
 
 def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
@@ -455,7 +454,7 @@ def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
         html = render_report(audit)
     documents = {"audit.json": audit, "audit_report.html": html,
                  "model.json": linked.model.to_json()}
-    return _Outputs(tables, documents, review, previous.name if previous else None)
+    return _Outputs(tables, documents, review)
 
 
 def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
