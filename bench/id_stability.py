@@ -3,7 +3,7 @@
 Run 1 sees 90% of the generated records; run 2 sees all of them (10% new) with 5% of the
 run-1 records changed (a new email or a new street, as after a move). Both runs go through
 the real stages (normalize, link with the trained model reused, survive, ids) with the
-registry kept under OUTPUT/state between them. Prints id churn, how many run-1 ids are still
+registry and model carried from run 1 to run 2. Prints id churn, how many run-1 ids are still
 active, and how many ids of profiles untouched by the changes were kept, plus stage times.
 
     python bench/id_stability.py --data /tmp/crm-golden-quality/generated_100000
@@ -24,16 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flows import stages  # noqa: E402
+from flows.state import StateSnapshot  # noqa: E402
 from synth.generate import generate  # noqa: E402
 
 
-def run_once(ctx: stages.RunContext, rules, records: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def run_once(ctx: stages.RunContext, rules, records: pd.DataFrame,
+             previous: StateSnapshot) -> tuple[pd.DataFrame, dict, StateSnapshot]:
+    """The stages on ``records`` from ``previous`` state; the state it leaves (in memory)."""
+    ctx.state = previous
     norm = stages.stage_normalize(ctx, rules, records)
     linked = stages.stage_link(ctx, rules, norm.clean)
     golden = stages.stage_survive(ctx, rules, norm.clean, linked.clusters)
-    stages.save_registry(ctx, golden.registry)
-    stages.save_model(ctx, rules, linked.model)
-    return golden.crosswalk, {"churn": golden.churn, "seconds": dict(ctx.stage_seconds)}
+    after = StateSnapshot(registry=golden.registry, model_json=linked.model.to_json(),
+                          model_rules_hash=stages.matching_hash(rules))
+    return golden.crosswalk, {"churn": golden.churn, "seconds": dict(ctx.stage_seconds)}, after
 
 
 def main() -> None:
@@ -55,7 +59,7 @@ def main() -> None:
     first = records[~new].reset_index(drop=True)
     first["record_id"] = np.arange(len(first))
     t = time.perf_counter()
-    xwalk1, info1 = run_once(ctx1, rules, first)
+    xwalk1, info1, state1 = run_once(ctx1, rules, first, StateSnapshot())
     print(f"run 1: {len(first):,} records, {xwalk1['golden_id'].nunique():,} golden ids, "
           f"{time.perf_counter() - t:.1f}s; stages {info1['seconds']}")
 
@@ -69,7 +73,7 @@ def main() -> None:
     second.loc[rest, "street"] = [f"Calle Nueva {i}" for i in range(len(rest))]
     ctx2 = stages.new_run_context(args.data / "rules", out)
     t = time.perf_counter()
-    xwalk2, info2 = run_once(ctx2, rules, second)
+    xwalk2, info2, _ = run_once(ctx2, rules, second, state1)
     print(f"run 2: {len(second):,} records ({int(new.sum()):,} new, {len(changed):,} changed), "
           f"{xwalk2['golden_id'].nunique():,} golden ids, {time.perf_counter() - t:.1f}s")
     print(f"id churn in run 2: {info2['churn']}")

@@ -12,15 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from prefect import tags
 
 from crm_golden.config.base import ConfigError
-from flows import steward
+from flows import prefect_server, steward
 from flows.pipeline import crm_golden_pipeline, run_pipeline
+from flows.state import StateError
 from flows.steward import StewardError
 from synth.generate import generate
 from synth.shapes import SHAPES, generate_shape
 from transforms.baseline import exact_key_clusters
 from transforms.evaluate import difficulty_profile, pairwise_metrics
+from transforms.ingest import InputError, RowAccountingError
 from transforms.publish import latest_run_dir
 
 log = logging.getLogger("crm_golden")
@@ -39,9 +42,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = run_pipeline(args.rules, args.output, retrain_model=args.retrain)
     else:
         _quiet_prefect()
-
-        summary = crm_golden_pipeline(rules_dir=str(args.rules), output_dir=str(args.output),
-                                      retrain_model=args.retrain)
+        # The temporary server dies with this process, however it dies; flow runs a kill
+        # left RUNNING are marked Crashed first (see flows.prefect_server).
+        with prefect_server.temporary_server() as url:
+            if url:
+                prefect_server.mark_abandoned_runs_crashed(crm_golden_pipeline.name)
+            with tags(prefect_server.run_tag()):
+                summary = crm_golden_pipeline(rules_dir=str(args.rules),
+                                              output_dir=str(args.output),
+                                              retrain_model=args.retrain)
     summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(summary, indent=2))
     print(f"outputs: {Path(args.output).resolve() / 'latest'}")
@@ -227,8 +236,19 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("crm-golden: interrupted; published outputs and state are unchanged or "
+              "complete, the next command finishes or cleans up", file=sys.stderr)
+        return 130
     except ConfigError as exc:
-        print(f"crm-golden: configuration error:\n{exc}", file=sys.stderr)
+        sep = "\n" if "\n" in str(exc) else " "  # one line per problem
+        print(f"crm-golden: configuration error:{sep}{exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)
+        return 2
+    except (RowAccountingError, StateError) as exc:
+        print(f"crm-golden: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"crm-golden: {exc}", file=sys.stderr)

@@ -44,6 +44,10 @@ def steward_decision(action: Action, targets: list[str] | None = None, reason: s
     logger.info("steward action %s on %d target(s)", action, len(targets or []))
     result = apply_decision(action, list(targets or []), reason, by or None, output_dir, file,
                             rules_dir)
+    if result["run_id"] is None:
+        logger.info("nothing recorded (%d decision(s) were recorded before)",
+                    len(result["already"]))
+        return result
     logger.info("published run %s: kept %d, created %d, retired %d, records moved %d",
                 result["run_id"], len(result["kept"]), len(result["created"]),
                 len(result["retired"]), result["records_moved"])

@@ -63,6 +63,7 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
     """The one sequence of stages, shared by the Prefect flow and the direct path."""
     ctx = stages.new_run_context(Path(rules_dir), Path(output_dir))
     logger.info("run %s started", ctx.run_id)
+    stages.committed_state(ctx)  # recovers what a killed run or verb left, under the lock
     rules = steps["load_rules"](ctx)
     ingested = steps["ingest"](ctx, rules)
     logger.info("ingested %d rows from %d sources", sum(ingested.rows_read.values()),

@@ -10,35 +10,34 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
 from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
-from flows.ledger import ledger_lock, read_ledger
+from flows import state
+from flows.state import StateSnapshot, StateUpdate
+from transforms import decisions as dec
 from transforms import ingest as ingest_mod
 from transforms.audit import build_audit, headline_markdown, invalid_samples
-from transforms.decisions import constraints_for_run, drop_decided_pairs
-from transforms.golden_ids import (
-    REGISTRY_FILES,
-    GoldenIdRegistry,
-    assign_golden_ids,
-    build_membership,
-)
-from transforms.link import LinkResult, build_review_queue, link_records
+from transforms.decisions import drop_decided_pairs
+from transforms.golden_ids import GoldenIdRegistry, assign_golden_ids
+from transforms.link import LinkResult, build_review_queue, cluster_records, link_records
 from transforms.model import FSModel
 from transforms.normalize import (
     NORMALIZED_ATTRIBUTE_PREFIX,
     normalize_attributes,
     normalize_records,
 )
-from transforms.publish import previous_run_dir, publish_run, write_parquet
+from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 from transforms.validate import quality_metrics, split_quarantine, thin_evidence
@@ -57,6 +56,7 @@ class RunContext:
     today: date
     audit: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    state: StateSnapshot | None = None  # the committed state this run builds on
 
     @property
     def state_dir(self) -> Path:
@@ -199,32 +199,25 @@ def package_version() -> str:
 # --------------------------------------------------------------------------- linking
 
 
-def _matching_hash(rules: Rules) -> str:
+def matching_hash(rules: Rules) -> str:
+    """Hash of ``matching.yaml``: a saved model is reused only with the rules it was trained on."""
     return hashlib.sha256((rules.folder / "matching.yaml").read_bytes()).hexdigest()
+
+
+def committed_state(ctx: RunContext) -> StateSnapshot:
+    """The state this run builds on: read under the lock (after recovery) once, then kept."""
+    if ctx.state is None:
+        with state.locked(ctx.output_dir):
+            ctx.state = state.read_state(ctx.output_dir)
+    return ctx.state
 
 
 def load_saved_model(ctx: RunContext, rules: Rules) -> FSModel | None:
     """The model trained by an earlier run with the same matching rules, if any."""
-
-    path = ctx.state_dir / "model.json"
-    stamp = ctx.state_dir / "model.rules.sha256"
-    if not path.is_file() or not stamp.is_file():
-        return None
-    if stamp.read_text().strip() != _matching_hash(rules):
-        return None  # matching rules changed since training: retrain
-    return FSModel.from_json(path.read_text(encoding="utf-8"))
-
-
-def save_model(ctx: RunContext, rules: Rules, model: FSModel) -> None:
-    ctx.state_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(ctx.state_dir / "model.json", model.to_json())
-    atomic_write_text(ctx.state_dir / "model.rules.sha256", _matching_hash(rules))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    snap = committed_state(ctx)
+    if snap.model_json is None or snap.model_rules_hash != matching_hash(rules):
+        return None  # no model yet, or matching rules changed since training: retrain
+    return FSModel.from_json(snap.model_json)
 
 
 def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool = False,
@@ -242,24 +235,25 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
 # --------------------------------------------------------------------------- golden profiles
 
 
-def load_registry(ctx: RunContext) -> GoldenIdRegistry | None:
-    """The golden id registry from ``OUTPUT/state/``; None on a first run or lost state."""
+@dataclass
+class Profiles:
+    """Clusters and their survived rows before golden ids: what a run and a verb rebuild.
 
-    paths = {k: ctx.state_dir / v for k, v in REGISTRY_FILES.items()}
-    if not all(p.is_file() for p in paths.values()):
-        return None
-    return GoldenIdRegistry(**{k: pd.read_parquet(p) for k, p in paths.items()})
+    ``membership``: record_id, source, source_record_id, cluster_id for every clean record
+    (a cluster is labelled by its smallest record id); ``rows``: one survived row per
+    cluster_id; ``schema``: the golden table's Arrow schema.
+    """
 
+    membership: pd.DataFrame
+    rows: pd.DataFrame
+    schema: pa.Schema | None = None
+    rebuilt: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
-def save_registry(ctx: RunContext, registry: GoldenIdRegistry) -> None:
-    """Replace each registry file atomically (write .tmp, then rename)."""
-
-    ctx.state_dir.mkdir(parents=True, exist_ok=True)
-    for key, name in REGISTRY_FILES.items():
-        target = ctx.state_dir / name
-        tmp = target.with_name(name + ".tmp")
-        write_parquet(getattr(registry, key), tmp)
-        tmp.replace(target)
+    def group_of(self) -> pd.Series:
+        """Record key (``source:source_record_id``) -> cluster_id."""
+        keys = self.membership["source"].astype(str) + ":" + \
+            self.membership["source_record_id"].astype(str)
+        return pd.Series(self.membership["cluster_id"].to_numpy(), index=keys.to_numpy())
 
 
 @dataclass
@@ -270,21 +264,93 @@ class GoldenResult:
     churn: dict[str, int]
     registry: GoldenIdRegistry
     schema: pa.Schema | None = None
+    profiles: Profiles | None = None
+
+
+def membership_of(clean: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    cid = clean["record_id"].map(clusters.set_index("record_id")["cluster_id"])
+    if cid.isna().any():
+        raise ValueError(f"{int(cid.isna().sum())} clean records have no cluster_id")
+    return pd.DataFrame({
+        "record_id": clean["record_id"].to_numpy(dtype=np.int64),
+        "source": clean["source"].astype(str).to_numpy(),
+        "source_record_id": clean["source_record_id"].astype(str).to_numpy(),
+        "cluster_id": cid.to_numpy(dtype=np.int64),
+    })
 
 
 def stage_survive(ctx: RunContext, rules: Rules, clean: pd.DataFrame,
                   clusters: pd.DataFrame) -> GoldenResult:
-    """Survivorship per cluster, then stable golden ids from the registry in ``state/``."""
+    """Survivorship per cluster, then stable golden ids from the committed registry."""
 
     with timed(ctx, "survive"):
-        golden = survive(clean, clusters, rules.survivorship, rules.trust)
+        rows = survive(clean, clusters, rules.survivorship, rules.trust)
+        profiles = Profiles(membership_of(clean, clusters), rows)
+    return assign_ids(ctx, rules, profiles, committed_state(ctx).registry)
+
+
+def assign_ids(ctx: RunContext, rules: Rules, profiles: Profiles,
+               registry: GoldenIdRegistry | None) -> GoldenResult:
+    """Golden ids for every cluster against ``registry``; the golden table keyed by them."""
     with timed(ctx, "golden_ids"):
-        ids = assign_golden_ids(build_membership(clean, clusters), load_registry(ctx),
-                                ctx.run_id)
-        golden = attach_golden_ids(golden, ids.ids)
+        ids = assign_golden_ids(profiles.membership[["source", "source_record_id",
+                                                     "cluster_id"]], registry, ctx.run_id)
+        golden = attach_golden_ids(profiles.rows, ids.ids)
         crosswalk = ids.crosswalk.sort_values(["source", "source_record_id"], kind="mergesort")
+    schema = profiles.schema or golden_arrow_schema(golden, rules.survivorship)
     return GoldenResult(golden, crosswalk.reset_index(drop=True), ids.redirects, ids.churn,
-                        ids.registry, golden_arrow_schema(golden, rules.survivorship))
+                        ids.registry, schema, profiles)
+
+
+def affected_records(membership: pd.DataFrame, must_link: pd.DataFrame,
+                     clusters: set[int]) -> np.ndarray:
+    """Record ids of ``clusters``, closed over forced groups that reach outside them."""
+    cl = set(clusters)
+    while True:
+        rec = membership.loc[membership["cluster_id"].isin(cl), "record_id"]
+        crossing = must_link["left_record_id"].isin(rec) ^ must_link["right_record_id"].isin(rec)
+        if not crossing.any():
+            break
+        ends = must_link.loc[crossing, ["left_record_id", "right_record_id"]].to_numpy().ravel()
+        more = set(membership.loc[membership["record_id"].isin(ends), "cluster_id"])
+        if more <= cl:
+            break
+        cl |= more
+    return np.sort(membership.loc[membership["cluster_id"].isin(cl), "record_id"]
+                   .to_numpy(dtype=np.int64))
+
+
+def rebuild_profiles(ctx: RunContext, rules: Rules, model: FSModel, base: Profiles,
+                     cons: dec.Constraints, clusters: set[int],
+                     read_clean: Callable[[np.ndarray], pd.DataFrame],
+                     read_pairs: Callable[[np.ndarray], pd.DataFrame]) -> Profiles:
+    """Recluster and re-survive only the records of ``clusters`` (and forced groups reaching
+    out of them) under ``cons`` and the cannot-links ``model`` learned; every other cluster
+    and its row is kept as it is.
+
+    Used by a run for decisions that arrived while it computed and by every steward verb:
+    ``read_clean``/``read_pairs`` give the clean records and scored pairs of record ids.
+    """
+    with timed(ctx, "decisions"):
+        sub = affected_records(base.membership, cons.must_link, clusters)
+        if not len(sub):
+            return base
+        clean_sub = read_clean(sub)
+        pairs = dec.restrict_pairs(read_pairs(sub), sub)
+        result = cluster_records(clean_sub, pairs, rules.matching, model,
+                                 dec.restrict_pairs(cons.must_link, sub),
+                                 dec.restrict_pairs(cons.cannot_link, sub))
+        new_of = result.clusters.set_index("record_id")["cluster_id"]
+        membership = base.membership.copy()
+        moved = membership["record_id"].isin(sub).to_numpy()
+        old_clusters = set(membership.loc[moved, "cluster_id"])
+        membership.loc[moved, "cluster_id"] = (
+            membership.loc[moved, "record_id"].map(new_of).to_numpy(dtype=np.int64))
+        rows = survive(clean_sub, result.clusters, rules.survivorship, rules.trust)
+        kept = base.rows[~base.rows["cluster_id"].isin(old_clusters)]
+        rows = pd.concat([kept, rows[kept.columns]], ignore_index=True)
+        rows = rows.sort_values("cluster_id", kind="mergesort").reset_index(drop=True)
+    return Profiles(membership, rows, base.schema, sub)
 
 
 @dataclass
@@ -304,24 +370,24 @@ class Decisions:
     ledger: list[dict[str, Any]] = field(default_factory=list)
 
 
-def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
-    """Constraints from the decisions ledger under ``state/`` (see ``transforms.decisions``).
-
-    The ledger is read under its lock so a half-written decision is never seen. The rules
-    folder of this run is remembered in ``state/rules_dir.txt``: the steward verbs rebuild
-    profiles with the same survivorship and clustering rules without being told where
-    they are (they still check the rules' hash against the latest audit).
-    """
-
-    ctx.state_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(ctx.state_dir / "rules_dir.txt", str(ctx.rules_dir))
-    with ledger_lock(ctx.state_dir):
-        ledger = read_ledger(ctx.state_dir)
+def decisions_for(ledger: list[dict[str, Any]], clean: pd.DataFrame) -> Decisions:
     if not ledger:
         return Decisions()
-    cons = constraints_for_run(ledger, clean)
+    cons = dec.constraints_for_run(ledger, clean)
     return Decisions(cons.must_link, cons.cannot_link, cons.applied, cons.stale,
                      cons.stale_ids, ledger)
+
+
+def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
+    """Constraints from the decisions ledger (see ``transforms.decisions``), pending included.
+
+    Ledger and state are read together under the lock, after recovery: the run builds on
+    this state generation, and decisions recorded later are applied at commit time.
+    """
+    with state.locked(ctx.output_dir):
+        ctx.state = state.read_state(ctx.output_dir)
+        ledger = state.read_ledger(ctx.state_dir)
+    return decisions_for(ledger, clean)
 
 
 def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
@@ -336,11 +402,35 @@ def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
     return table
 
 
-def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
-                  normalized: NormalizeResult, accounting: pd.DataFrame, linked: LinkResult,
-                  golden: GoldenResult, decisions: Decisions) -> dict[str, Any]:
-    """Write every output of the contract, then move ``latest``; persist state after."""
+# --------------------------------------------------------------------------- publish
 
+
+def published_after(snap: StateSnapshot, ledger: list[dict[str, Any]],
+                    run_id: str) -> dict[str, str]:
+    """The decision -> publishing run map once ``run_id`` (which applies them all) is out."""
+    published = dict(snap.published)
+    for d in ledger:
+        published.setdefault(str(d["decision_id"]), run_id)
+    return published
+
+
+def stage_commit(ctx: RunContext, tables: Mapping[str, Any], documents: Mapping[str, Any],
+                 update: StateUpdate) -> Path:
+    """Publish a run folder and its state generation as one switch (hold the state lock)."""
+    return state.commit(ctx.output_dir, ctx.run_id, tables, documents, update)
+
+
+@dataclass
+class _Outputs:
+    tables: dict[str, Any]
+    documents: dict[str, Any]
+    review: pd.DataFrame
+
+
+def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
+              normalized: NormalizeResult, accounting: pd.DataFrame, linked: LinkResult,
+              golden: GoldenResult, decisions: Decisions) -> _Outputs:
+    """Every table and document of the run (the audit reads ``latest`` as the previous run)."""
     with timed(ctx, "publish"):
         previous = previous_run_dir(ctx.output_dir)
         quarantine = pd.concat([ingested.quarantine, normalized.quarantine], ignore_index=True)
@@ -348,17 +438,17 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         # Pairs a steward already decided never come back to the queue.
         review = drop_decided_pairs(build_review_queue(linked.pairs, normalized.clean),
                                     decisions.ledger)
-        links = linked.pairs
         tables = {
             "golden_customers": (golden.golden, golden.schema),
             "crosswalk": golden.crosswalk,
             "clean_records": normalized.clean,
-            "links": links,
+            "links": linked.pairs,
             "review_queue": review,
             "quarantine": quarantine.reset_index(drop=True),
             "id_redirects": golden.redirects,
         }
-    ctx.stage_seconds["total"] = round(sum(ctx.stage_seconds.values()), 3)
+    ctx.stage_seconds["total"] = round(sum(v for k, v in ctx.stage_seconds.items()
+                                           if k not in ("total", "report")), 3)
     # Report build time is recorded for the run summary (the audit is built from the rest).
     with timed(ctx, "report"):
         audit = build_audit(
@@ -370,22 +460,42 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
             samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
         )
         html = render_report(audit)
-    # Publish and save state under the ledger lock, so a steward verb never interleaves with
-    # it. A decision recorded while this run was computing is not reflected in this run's
-    # tables (it stays in the ledger and applies on the next run): say so, loudly.
+    documents = {"audit.json": audit, "audit_report.html": html,
+                 "model.json": linked.model.to_json()}
+    return _Outputs(tables, documents, review)
 
-    with ledger_lock(ctx.state_dir):
-        arrived = len(read_ledger(ctx.state_dir)) - len(decisions.ledger)
-        run_dir = publish_run(ctx.output_dir, ctx.run_id, tables, {
-            "audit.json": audit,
-            "audit_report.html": html,
-            "model.json": linked.model.to_json(),
-        })
-        save_registry(ctx, golden.registry)
-        save_model(ctx, rules, linked.model)
-    if arrived > 0:
-        log.warning("%d steward decision(s) arrived during this run; they apply from the "
-                    "next run (re-run now to reflect them)", arrived)
+
+def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
+                  normalized: NormalizeResult, accounting: pd.DataFrame, linked: LinkResult,
+                  golden: GoldenResult, decisions: Decisions) -> dict[str, Any]:
+    """Write every output of the contract and the state it leaves, as one commit.
+
+    The outputs are built first, without the lock. Then, under the lock: when a steward
+    recorded decisions or anything was published while this run computed, the decisions
+    are applied (only the profiles they touch are rebuilt) and golden ids are assigned
+    again against the registry committed meanwhile, so nothing published since this run
+    started is undone. Only then are the run folder and the next state generation committed.
+    """
+    out = _assemble(ctx, rules, ingested, normalized, accounting, linked, golden, decisions)
+    state.crash_point("run.computed")
+    start = committed_state(ctx)
+    seen = {str(d["decision_id"]) for d in decisions.ledger}
+    with state.locked(ctx.output_dir):
+        snap = state.read_state(ctx.output_dir)
+        ledger = state.read_ledger(ctx.state_dir)
+        arrived = [d for d in ledger if str(d["decision_id"]) not in seen]
+        if arrived or snap.generation != start.generation:
+            golden, decisions = _reconcile(ctx, rules, normalized.clean, linked, golden,
+                                           ledger, arrived, snap)
+            out = _assemble(ctx, rules, ingested, normalized, accounting, linked, golden,
+                            decisions)
+        run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
+            registry=golden.registry, model_json=linked.model.to_json(),
+            model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
+            published=published_after(snap, ledger, ctx.run_id)))
+    if arrived:
+        log.info("%d steward decision(s) recorded during this run were applied before "
+                 "publishing", len(arrived))
     summary = {
         "run_id": ctx.run_id,
         "run_dir": str(run_dir),
@@ -393,10 +503,34 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         "clean_records": int(len(normalized.clean)),
         "quarantined": int(accounting["quarantined"].sum()),
         "golden_customers": int(len(golden.golden)),
-        "review_pairs": int(len(review)),
+        "review_pairs": int(len(out.review)),
         "id_churn": golden.churn,
-        "decisions_arrived_during_run": max(arrived, 0),
+        "decisions_arrived_during_run": len(arrived),
         "stage_seconds": ctx.stage_seconds,
     }
-    summary["artifact_markdown"] = headline_markdown(audit, run_dir)
+    summary["artifact_markdown"] = headline_markdown(out.documents["audit.json"], run_dir)
     return summary
+
+
+def _reconcile(ctx: RunContext, rules: Rules, clean: pd.DataFrame, linked: LinkResult,
+               golden: GoldenResult, ledger: list[dict[str, Any]],
+               arrived: list[dict[str, Any]], snap: StateSnapshot,
+               ) -> tuple[GoldenResult, Decisions]:
+    """Apply decisions recorded during the run and re-assign ids on the newest registry."""
+    assert golden.profiles is not None
+    profiles = golden.profiles
+    decisions = decisions_for(ledger, clean)
+    if arrived:
+        group_of = profiles.group_of()
+        touched: set[int] = set()
+        for d in arrived:
+            touched |= dec.affected_groups(d, group_of)
+        cons = dec.constraints_for_run(ledger, clean)
+        by_id = clean.set_index("record_id", drop=False)
+        pairs = linked.pairs
+        profiles = rebuild_profiles(
+            ctx, rules, linked.model, profiles, cons, touched,
+            read_clean=lambda ids: by_id.loc[ids].reset_index(drop=True),
+            read_pairs=lambda ids: pairs[pairs["left_record_id"].isin(ids)])
+    ctx.state = snap
+    return assign_ids(ctx, rules, profiles, snap.registry), decisions

@@ -1,19 +1,22 @@
 """Steward verbs: merge, split, not-same, review export/import and history.
 
-Every verb that records a decision follows the same path, under the ledger lock
-(:func:`flows.ledger.ledger_lock`) so that two stewards acting at once are serialized
-and neither decision is lost:
+Every verb that records a decision follows the same path, under the state lock
+(:func:`flows.state.locked`, which first recovers anything a killed process left) so that
+two stewards, or a steward and a run, never interleave and no decision is lost:
 
 1. read the latest published run (only the columns needed: a merge on 100k customers must
    not read every table in full) and validate the request against it; an invalid request
    raises :class:`StewardError` before anything is written;
-2. rebuild only the affected profiles: their records are reclustered from their own
-   auto-match links plus every ledger constraint restricted to them (other records keep
-   their cluster), survivorship re-runs on those clusters only, and golden ids go through
-   the same registry as a full run (so the oldest id survives a merge and retired ids
-   redirect);
-3. append the decision(s) to the ledger, publish a new run (new run id, atomic, ``latest``
-   moves; unchanged tables are copied byte for byte) and save the id registry.
+2. give each decision an id derived from its content (the verb, its targets and the run it
+   was made against; a review row: its pair, answer and sheet), so a retried verb or a
+   re-imported sheet records nothing twice;
+3. rebuild the affected profiles with the pipeline's own stages
+   (:func:`flows.stages.rebuild_profiles`, :func:`flows.stages.assign_ids`): their records
+   are reclustered from their links plus every ledger constraint, decisions still pending
+   from a killed verb included; golden ids go through the same registry as a full run;
+4. append the new decisions to the ledger, then commit the new run and state generation
+   through the same path as a run (:func:`flows.stages.stage_commit`). A decision counts
+   once that commit is done; unchanged tables are copied byte for byte.
 
 Messages and summaries carry golden ids, record keys and counts, never personal data;
 the ``reason`` free text goes to the ledger only.
@@ -22,11 +25,10 @@ the ``reason`` free text goes to the ledger only.
 from __future__ import annotations
 
 import getpass
-import io
 import json
 import os
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,26 +37,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm_golden.config.matching import MatchingRules
-from crm_golden.config.rules import load_rules
-from flows.ledger import append_decisions, ledger_lock, read_ledger
-from flows.stages import load_registry, new_run_context, save_registry
+from crm_golden.config.rules import Rules, load_rules
+from flows import stages, state
+from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
-from transforms.cluster import cluster_pairs
-from transforms.constraints import Constraints
-from transforms.golden_ids import assign_golden_ids
 from transforms.link import build_review_queue
 from transforms.mask import mask_free_text, mask_name
 from transforms.model import FSModel
-from transforms.publish import latest_run_dir, publish_run
+from transforms.publish import latest_run_dir
 from transforms.report_html import render_report
-from transforms.survive import attach_golden_ids, survive
 
-RULES_POINTER = "rules_dir.txt"  # written by each full run: the rules folder it used
 LINK_COLUMNS = ["left_record_id", "right_record_id", "match_weight", "band"]
 
 
@@ -126,15 +121,12 @@ def load_latest(output_dir: Path) -> Latest:
     return Latest(Path(output_dir), run_dir, index, redirects, audit)
 
 
-def resolve_rules_dir(output_dir: Path, rules_dir: Path | str | None) -> Path:
-    """The rules folder given, else the one the last full run recorded, else ``rules``."""
-    if rules_dir is None:
-        pointer = Path(output_dir) / "state" / RULES_POINTER
-        rules_dir = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else "rules"
-    return Path(rules_dir)
+def resolve_rules_dir(snap: StateSnapshot, rules_dir: Path | str | None) -> Path:
+    """The rules folder given, else the one the committed state records, else ``rules``."""
+    return Path(rules_dir if rules_dir is not None else snap.rules_dir or "rules")
 
 
-def load_rules_checked(rules_dir: Path, audit: dict) -> Any:
+def load_rules_checked(rules_dir: Path, audit: dict) -> Rules:
     """Load the rules, refusing rules that changed since the latest run.
 
     Survivorship and clustering settings must be those the published profiles were built
@@ -175,9 +167,14 @@ def _check_reason(reason: str | None) -> str:
 
 
 def _decision(kind: str, records: list[str], golden_ids: list[str], reason: str,
-              by: str | None, latest: Latest, **extra: Any) -> dict[str, Any]:
+              by: str | None, latest: Latest, basis: str | None = None,
+              key: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """A ledger entry whose id derives from ``kind``, ``basis`` and ``key`` (idempotent).
+
+    ``basis`` defaults to the run the verb read and ``key`` to the records.
+    """
     return {
-        "decision_id": "D" + uuid.uuid4().hex[:12],
+        "decision_id": dec.decision_id(kind, basis or latest.run_dir.name, key or records),
         "kind": kind,
         "records": records,
         "golden_ids": golden_ids,
@@ -213,7 +210,8 @@ def plan_merge(latest: Latest, ledger: list[dict], golden_ids: list[str], reason
         raise StewardError("a profile cannot be merged with itself (the same golden id, or ids "
                            "that redirect to the same profile, were given twice)")
     records = latest.members(resolved)
-    return [_decision("merge", records, resolved, reason, by, latest)], set(resolved)
+    return [_decision("merge", records, resolved, reason, by, latest,
+                      key=resolved)], set(resolved)
 
 
 def plan_split(latest: Latest, ledger: list[dict], refs: list[str], reason: str,
@@ -275,6 +273,8 @@ class Outcome:
     seconds: float = 0.0
     rejected_rows: list[tuple[int, str]] = field(default_factory=list)
     ignored_rows: list[int] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # decision ids recorded before
+    pending_applied: list[str] = field(default_factory=list)  # left by an interrupted verb
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -282,164 +282,140 @@ class Outcome:
         return out
 
 
-def _dense_cluster(records: pd.DataFrame, pairs: pd.DataFrame, matching: MatchingRules,
-                   model: FSModel, must: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
-    """``cluster_pairs`` on a subset: record ids made dense, cluster id = smallest record id."""
-
-    records = records.sort_values("record_id", kind="mergesort").reset_index(drop=True)
-    orig = records["record_id"].to_numpy(dtype=np.int64)
-
-    def dense(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        for col in ("left_record_id", "right_record_id"):
-            out[col] = np.searchsorted(orig, frame[col].to_numpy(dtype=np.int64))
-        return out
-
-    dense_records = records.assign(record_id=np.arange(len(orig), dtype=np.int64))
-    constraints = Constraints.from_model(dense_records, model, matching.comparisons,
-                                         matching.cluster)
-    result = cluster_pairs(dense_records, dense(pairs), matching.cluster, constraints,
-                           must_link=dense(must), cannot_link=dense(cannot))
-    cl = result.clusters
-    return pd.Series(orig[cl["cluster_id"].to_numpy()], index=orig[cl["record_id"].to_numpy()])
+def _base_profiles(latest: Latest) -> tuple[stages.Profiles, pd.Series]:
+    """The latest run as the stages' ``Profiles`` (a cluster per golden id, labelled by its
+    smallest record id) and the golden id -> cluster label map."""
+    index = latest.index
+    label = index.groupby("golden_id")["record_id"].min()
+    membership = pd.DataFrame({
+        "record_id": index["record_id"].to_numpy(dtype=np.int64),
+        "source": index["source"].to_numpy(), "source_record_id": index["source_record_id"],
+        "cluster_id": index["golden_id"].map(label).to_numpy(dtype=np.int64),
+    })
+    table = pq.read_table(latest.run_dir / "golden_customers.parquet")
+    rows = table.to_pandas()
+    rows.insert(0, "cluster_id", rows.pop("golden_id").map(label).to_numpy(dtype=np.int64))
+    rows = rows.sort_values("cluster_id", kind="mergesort").reset_index(drop=True)
+    return stages.Profiles(membership, rows, table.schema), label
 
 
-def _arrow_bytes(table: pa.Table) -> bytes:
-    """Parquet bytes with the same settings as ``transforms.publish.write_parquet``."""
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", write_statistics=True)
-    return buf.getvalue()
+def _readers(run_dir: Path) -> tuple[Callable[[np.ndarray], pd.DataFrame],
+                                      Callable[[np.ndarray], pd.DataFrame]]:
+    """Read only the given records' clean rows and links from a published run."""
+    def clean(ids: np.ndarray) -> pd.DataFrame:
+        return pq.read_table(run_dir / "clean_records.parquet",
+                             filters=[("record_id", "in", ids.tolist())]).to_pandas()
+
+    def links(ids: np.ndarray) -> pd.DataFrame:
+        return pd.read_parquet(run_dir / "links.parquet", columns=LINK_COLUMNS,
+                               filters=[("left_record_id", "in", ids.tolist())])
+    return clean, links
 
 
-def republish(output_dir: Path, latest: Latest, ledger_before: list[dict],
-              new: list[dict], affected: set[str], rules_dir: Path | str | None) -> Outcome:
-    """Append ``new`` decisions and publish a new run that rebuilds only ``affected`` profiles.
+def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
+              ledger_before: list[dict], new: list[dict], affected: set[str],
+              rules_dir: Path | str | None) -> Outcome:
+    """Record ``new`` decisions and publish a run rebuilding only the affected profiles.
 
-    Call with the ledger lock held. The new run is computed in memory first; the ledger is
-    appended just before publishing, and the id registry saved just after (as a full run).
+    Call under :func:`flows.state.locked`. Decisions the ledger already holds are not
+    recorded again; decisions still pending (a verb killed before publishing) are applied
+    too. The run is computed in memory, then the ledger appended, then committed.
     """
-
     t0 = time.perf_counter()
-    run_dir = latest.run_dir
-    rules = load_rules_checked(resolve_rules_dir(output_dir, rules_dir),
-                               latest.audit)
-    ctx = new_run_context(rules.folder, output_dir)
-    registry = load_registry(ctx)
-    if registry is None:
+    known = {str(d["decision_id"]) for d in ledger_before}
+    fresh: list[dict] = []
+    repeated: list[str] = []
+    for d in new:
+        did = str(d["decision_id"])
+        if did in known:
+            repeated.append(did)
+        else:
+            known.add(did)
+            fresh.append(d)
+    pending = snap.pending(ledger_before)
+    if not fresh and not pending:
+        return Outcome(run_id=None, previous_run=latest.run_dir.name, already=repeated)
+    if snap.registry is None:
         raise StewardError("no golden id registry under state/; run the pipeline first")
-    ledger = ledger_before + new
+    run_dir = latest.run_dir
+    rules = load_rules_checked(resolve_rules_dir(snap, rules_dir), latest.audit)
+    ctx = stages.new_run_context(rules.folder, output_dir)
+    ctx.state = snap
+    ledger = ledger_before + fresh
     index = latest.index
     cons = dec.constraints_for_run(ledger, index)
+    base, label = _base_profiles(latest)
+    group_of = base.group_of()
+    clusters = {int(label[g]) for g in affected}
+    for d in pending:
+        clusters |= dec.affected_groups(d, group_of)
+    read_clean, read_links = _readers(run_dir)
+    model = FSModel.from_json((run_dir / "model.json").read_text(encoding="utf-8"))
+    profiles = stages.rebuild_profiles(ctx, rules, model, base, cons, clusters, read_clean,
+                                       read_links)
+    golden = stages.assign_ids(ctx, rules, profiles, snap.registry)
 
-    # affected records: the named profiles, closed over forced groups reaching outside them
-    gids = set(affected)
-    while True:
-        rec = index.loc[index["golden_id"].isin(gids), "record_id"]
-        inside = cons.must_link["left_record_id"].isin(rec) ^ cons.must_link[
-            "right_record_id"].isin(rec)
-        if not inside.any():
-            break
-        ends = cons.must_link.loc[inside, ["left_record_id", "right_record_id"]].to_numpy()
-        more = set(index.loc[index["record_id"].isin(ends.ravel()), "golden_id"])
-        if more <= gids:
-            break
-        gids |= more
-    sub_ids = index.loc[index["golden_id"].isin(gids), "record_id"].to_numpy(dtype=np.int64)
-
-    # new clusters for the affected records; the others keep theirs (smallest record id)
-    cluster_of = index.groupby("golden_id")["record_id"].transform("min")
-    cluster_of.index = index["record_id"].to_numpy()
-    clean_sub = pd.DataFrame()
-    if len(sub_ids):
-        clean_sub = pq.read_table(run_dir / "clean_records.parquet",
-                                  filters=[("record_id", "in", sub_ids.tolist())]).to_pandas()
-        links = pd.read_parquet(run_dir / "links.parquet", columns=LINK_COLUMNS,
-                                filters=[("left_record_id", "in", sub_ids.tolist())])
-        links = dec.restrict_pairs(links, sub_ids)
-        model = FSModel.from_json((run_dir / "model.json").read_text(encoding="utf-8"))
-        new_cl = _dense_cluster(clean_sub, links, rules.matching, model,
-                                dec.restrict_pairs(cons.must_link, sub_ids),
-                                dec.restrict_pairs(cons.cannot_link, sub_ids))
-        cluster_of.loc[new_cl.index] = new_cl.to_numpy()
-    membership = pd.DataFrame({
-        "source": index["source"].to_numpy(), "source_record_id": index["source_record_id"],
-        "cluster_id": cluster_of.loc[index["record_id"].to_numpy()].to_numpy(),
-    })
-    ids = assign_golden_ids(membership, registry, ctx.run_id)
-
-    # unaffected profiles must come out unchanged, or the splice below would be wrong
-    new_gid = ids.crosswalk.set_index(["source", "source_record_id"])["golden_id"]
+    # Unaffected profiles keep their ids: the committed registry is the latest run's.
+    rebuilt = index["record_id"].isin(profiles.rebuilt).to_numpy()
+    new_gid = golden.crosswalk.set_index(["source", "source_record_id"])["golden_id"]
     old_gid = index.set_index(["source", "source_record_id"])["golden_id"]
     now = new_gid.reindex(old_gid.index)
-    untouched = ~old_gid.isin(gids)
-    if (now[untouched] != old_gid[untouched]).any():
-        raise StewardError("the state registry does not match the latest run (was a run "
-                           "interrupted?); run the pipeline again, then retry")
-
-    # golden rows: affected profiles re-survived, every other row copied as published
-    old_golden = pq.read_table(run_dir / "golden_customers.parquet")
-    keep = pc.invert(pc.is_in(old_golden["golden_id"], value_set=pa.array(sorted(gids),
-                                                                          pa.string())))
-    parts = [old_golden.filter(keep)]
-    if len(sub_ids):
-        sub_clusters = pd.DataFrame({"record_id": clean_sub["record_id"].to_numpy(),
-                                     "cluster_id": cluster_of.loc[
-                                         clean_sub["record_id"].to_numpy()].to_numpy()})
-        rows = survive(clean_sub, sub_clusters, rules.survivorship, rules.trust)
-        rows = attach_golden_ids(rows, ids.ids)
-        parts.append(pa.Table.from_pandas(rows[old_golden.schema.names],
-                                          schema=old_golden.schema, preserve_index=False))
-    golden = pa.concat_tables(parts).sort_by("golden_id")
-
-    crosswalk = ids.crosswalk.sort_values(["source", "source_record_id"], kind="mergesort")
-    crosswalk = crosswalk.reset_index(drop=True)
+    if (now[~rebuilt] != old_gid[~rebuilt]).any():
+        raise StewardError("the state registry does not match the latest run; run the "
+                           "pipeline again, then retry")
     review_old = pd.read_parquet(run_dir / "review_queue.parquet")
     review = dec.drop_decided_pairs(review_old, ledger)
 
     # outcome, in golden ids and counts only
-    old_ids = set(index.loc[index["golden_id"].isin(gids), "golden_id"])
-    new_ids = set(new_gid[new_gid.index.isin(old_gid[old_gid.isin(gids)].index)])
-    red = ids.redirects.set_index("retired_id")["current_id"]
-    moved = int((now[~untouched] != old_gid[~untouched]).sum())
+    old_ids = set(old_gid[rebuilt])
+    new_ids = set(now[rebuilt])
+    red = golden.redirects.set_index("retired_id")["current_id"]
     outcome = Outcome(
         run_id=ctx.run_id, previous_run=run_dir.name,
-        decisions=[{"decision_id": d["decision_id"], "kind": d["kind"]} for d in new],
+        decisions=[{"decision_id": d["decision_id"], "kind": d["kind"]} for d in fresh],
         kept=sorted(old_ids & new_ids), created=sorted(new_ids - old_ids),
         retired={g: str(red.get(g, "")) for g in sorted(old_ids - new_ids)},
-        records_moved=moved, profiles_before=int(index["golden_id"].nunique()),
-        profiles_after=int(golden.num_rows),
+        records_moved=int((now[rebuilt] != old_gid[rebuilt]).sum()),
+        profiles_before=int(index["golden_id"].nunique()),
+        profiles_after=int(len(golden.golden)),
         review_pairs_removed=int(len(review_old) - len(review)),
         decisions_applied=cons.applied, decisions_stale=cons.stale,
+        already=repeated, pending_applied=[str(d["decision_id"]) for d in pending],
     )
-
-    audit = _updated_audit(latest, ctx, golden, crosswalk, membership, review, ids.churn,
-                           cons, outcome, rules)
+    # the clusters section needs no list column but ``sources`` (and converting them is slow)
+    flat = [n for n, t in zip(golden.schema.names, golden.schema.types, strict=True)
+            if not pa.types.is_list(t) or n == "sources"] if golden.schema else None
+    audit = _updated_audit(latest, ctx, golden.golden[flat] if flat else golden.golden,
+                           golden.crosswalk, profiles.membership, review, golden.churn, cons,
+                           outcome)
     outcome.seconds = round(time.perf_counter() - t0, 3)
     audit["run"]["stage_seconds"] = {"steward": outcome.seconds}
     html = render_report(audit)
-
-    append_decisions(ctx.state_dir, [{**d, "published_run": ctx.run_id} for d in new])
-    copy = {f"{t}.parquet": (run_dir / f"{t}.parquet").read_bytes()
-            for t in ("clean_records", "links", "quarantine")}
-    publish_run(output_dir, ctx.run_id, {
-        "crosswalk": crosswalk,
+    copies = {f"{t}.parquet": (run_dir / f"{t}.parquet").read_bytes()
+              for t in ("clean_records", "links", "quarantine")}
+    state.append_decisions(ctx.state_dir, fresh)
+    state.crash_point("ledger.appended")
+    stages.stage_commit(ctx, {
+        "golden_customers": (golden.golden, golden.schema),
+        "crosswalk": golden.crosswalk,
         "review_queue": review,
-        "id_redirects": ids.redirects,
+        "id_redirects": golden.redirects,
     }, {
-        **copy,
-        "golden_customers.parquet": _arrow_bytes(golden),
+        **copies,
         "audit.json": audit,
         "audit_report.html": html,
         "model.json": (run_dir / "model.json").read_bytes(),
-    })
-    save_registry(ctx, ids.registry)
+    }, state.StateUpdate(
+        registry=golden.registry, model_json=snap.model_json,
+        model_rules_hash=snap.model_rules_hash, rules_dir=snap.rules_dir or str(rules.folder),
+        published=stages.published_after(snap, ledger, ctx.run_id)))
     outcome.seconds = round(time.perf_counter() - t0, 3)
     return outcome
 
 
-def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.DataFrame,
+def _updated_audit(latest: Latest, ctx: Any, golden: pd.DataFrame, crosswalk: pd.DataFrame,
                    membership: pd.DataFrame, review: pd.DataFrame, churn: dict,
-                   cons: dec.Constraints, outcome: Outcome, rules: Any) -> dict:
+                   cons: dec.Constraints, outcome: Outcome) -> dict:
     """The latest audit with the run, clusters and changes sections brought up to date.
 
     Inputs, quality and matching are unchanged: a decision re-links nothing.
@@ -455,9 +431,7 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.Dat
         "takeaway": (f"Steward decision republished run {latest.run_dir.name} as "
                      f"{ctx.run_id}; only the affected profiles were rebuilt."),
     })
-    cols = [n for n, t in zip(golden.schema.names, golden.schema.types, strict=True)
-            if not pa.types.is_list(t) or n == "sources"]
-    g = golden.select(cols).to_pandas()
+    g = golden.reset_index(drop=True)
     sizes = membership.groupby("cluster_id").size()
     prev_cl = previous.get("clusters") or {}
     conflicts = dict(prev_cl.get("conflicts") or {})
@@ -489,11 +463,12 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pa.Table, crosswalk: pd.Dat
 def _apply(output_dir: Path, planner: Any, targets: list[str], reason: str, by: str | None,
            rules_dir: Path | str | None) -> Outcome:
     output_dir = Path(output_dir)
-    with ledger_lock(output_dir / "state"):
+    with state.locked(output_dir):
         latest = load_latest(output_dir)
-        ledger = read_ledger(output_dir / "state")
+        snap = state.read_state(output_dir)
+        ledger = state.read_ledger(state.state_dir(output_dir))
         new, affected = planner(latest, ledger, list(targets), reason, by)
-        return republish(output_dir, latest, ledger, new, affected, rules_dir)
+        return republish(output_dir, latest, snap, ledger, new, affected, rules_dir)
 
 
 def merge(output_dir: Path, golden_ids: list[str], reason: str, by: str | None = None,
@@ -526,8 +501,8 @@ def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
             links = links[links["band"] == band]
         clean = pd.read_parquet(latest.run_dir / "clean_records.parquet")
         queue = build_review_queue(links.assign(band="review"), clean)
-    queue = dec.drop_decided_pairs(queue, read_ledger(Path(output_dir) / "state"))
-    sheet = dec.review_sheet(queue, latest.by_key["golden_id"])
+    queue = dec.drop_decided_pairs(queue, state.read_ledger(state.state_dir(output_dir)))
+    sheet = dec.review_sheet(queue, latest.by_key["golden_id"], exported_from=latest.run_dir.name)
     Path(file).parent.mkdir(parents=True, exist_ok=True)
     sheet.to_csv(file, index=False, encoding="utf-8-sig")
     return len(sheet)
@@ -547,40 +522,47 @@ def review_import(output_dir: Path, file: Path, reason: str | None = None,
         parsed = dec.parse_review_sheet(sheet)
     except ValueError as exc:
         raise StewardError(str(exc)) from None
-    with ledger_lock(output_dir / "state"):
+    with state.locked(output_dir):
         latest = load_latest(output_dir)
-        ledger = read_ledger(output_dir / "state")
+        snap = state.read_state(output_dir)
+        ledger = state.read_ledger(state.state_dir(output_dir))
+        known = {str(d["decision_id"]) for d in ledger}
         new: list[dict] = []
+        already: list[str] = []
         affected: set[str] = set()
         rejected = list(parsed.rejected)
         for ans in parsed.answers:
             why = ans.reason or (reason or "").strip() or \
                 f"review queue {ans.decision} ({Path(file).name})"
+            kind = "merge" if ans.decision == "accept" else "not_same"
+            pid = dec.pair_id(ans.left, ans.right)
+            basis = f"review:{ans.exported_from}"
+            if dec.decision_id(kind, basis, [pid]) in known:
+                already.append(dec.decision_id(kind, basis, [pid]))
+                continue  # this row was imported before
             try:
                 a, b = _check_keys(latest, [ans.left, ans.right])
                 if a == b:
                     raise StewardError("a record cannot be paired with itself")
                 ga, gb = latest.golden_of(a), latest.golden_of(b)
-                extra = {"pair_id": dec.pair_id(a, b), "sheet_row": ans.row, "via": "review"}
-                if ans.decision == "accept":
+                extra = {"pair_id": pid, "sheet_row": ans.row, "via": "review"}
+                if kind == "merge":
                     d = _decision("merge", sorted([a, b]), sorted({ga, gb}), why, by, latest,
-                                  **extra)
+                                  basis=basis, key=[pid], **extra)
                     if ga != gb:
                         affected |= {ga, gb}
                 else:
                     dec.check_not_same(ledger + new, a, b)
                     d = _decision("not_same", [a, b], sorted({ga, gb}), why, by, latest,
-                                  **extra)
+                                  basis=basis, key=[pid], **extra)
                     if ga == gb:
                         affected.add(ga)
             except ValueError as exc:
                 rejected.append((ans.row, str(exc)))
                 continue
             new.append(d)
-        if not new:
-            outcome = Outcome(run_id=None, previous_run=latest.run_dir.name)
-        else:
-            outcome = republish(output_dir, latest, ledger, new, affected, rules_dir)
+        outcome = republish(output_dir, latest, snap, ledger, new, affected, rules_dir)
+    outcome.already = sorted(set(outcome.already) | set(already))
     outcome.rejected_rows = sorted(rejected)
     outcome.ignored_rows = parsed.ignored
     return outcome
@@ -616,7 +598,7 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
     runs = sorted((p for p in (output_dir / "runs").iterdir()
                    if p.is_dir() and not p.name.endswith(".partial")
                    and (p / "crosswalk.parquet").is_file()), key=_run_order)
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     seen_keys: set[str] = set()
     previous: set[str] | None = None
     for run in runs:
@@ -642,12 +624,16 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
                                             strict=True))
         seen_keys |= now
         previous = now
+    with state.locked(output_dir):
+        published = state.read_state(output_dir).published
+        ledger = state.read_ledger(state.state_dir(output_dir))
     touched = []
-    for d in read_ledger(output_dir / "state"):
+    for d in ledger:
         if set(d.get("golden_ids", [])) & family or set(d.get("records", [])) & seen_keys:
             touched.append({k: d.get(k) for k in ("decision_id", "kind", "at", "by", "run_id",
-                                                  "published_run", "records", "golden_ids")}
-                           | {"reason": mask_free_text(d.get("reason"))})
+                                                  "records", "golden_ids")}
+                           | {"published_run": published.get(str(d.get("decision_id"))),
+                              "reason": mask_free_text(d.get("reason"))})
     return {"golden_id": gid, "current_id": current, "ids": sorted(family),
             "runs": timeline, "decisions": touched}
 
@@ -673,11 +659,19 @@ def format_outcome(outcome: Outcome) -> str:
     """A short human summary of what a verb changed (ids and counts only)."""
     if outcome.run_id is None:
         lines = [f"nothing recorded; latest stays {outcome.previous_run}"]
+        if outcome.already:
+            lines.append(f"  {len(outcome.already)} decision(s) were recorded and published "
+                         f"before: {', '.join(outcome.already[:6])}"
+                         f"{' ...' if len(outcome.already) > 6 else ''}")
     else:
         lines = [f"published run {outcome.run_id} (was {outcome.previous_run}) in "
                  f"{outcome.seconds:.2f} s"]
         for d in outcome.decisions:
             lines.append(f"  decision {d['decision_id']} ({d['kind']}) recorded")
+        for did in outcome.already:
+            lines.append(f"  decision {did} was recorded before (not recorded again)")
+        for did in outcome.pending_applied:
+            lines.append(f"  decision {did} (left unpublished by an interrupted verb) applied")
         for g in outcome.kept:
             lines.append(f"  kept     {g}")
         for old, new in outcome.retired.items():
@@ -710,7 +704,8 @@ def format_history(hist: dict[str, Any]) -> str:
             lines.append(f"  - {k:<28} now {run['moved_to'].get(k) or 'not delivered'}")
     lines.append(f"decisions ({len(hist['decisions'])}):")
     for d in hist["decisions"]:
-        lines.append(f"  {d['at']} {d['decision_id']} {d['kind']} by {d['by']}: "
+        status = f"published in {d['published_run']}" if d.get("published_run") else "pending"
+        lines.append(f"  {d['at']} {d['decision_id']} {d['kind']} by {d['by']} ({status}): "
                      f"{', '.join(d['records'][:6])}{' ...' if len(d['records']) > 6 else ''}"
                      f" | reason: {d['reason']}")
     return "\n".join(lines)

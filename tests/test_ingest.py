@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crm_golden.config.base import ConfigError
 from crm_golden.config.sources import load_source, load_sources
+from flows.cli import main as cli_main
 from transforms.ingest import (
+    InputError,
+    RawTable,
     RowAccountingError,
     check_row_accounting,
     detect_delimiter,
@@ -204,3 +214,196 @@ def test_duplicate_source_names_rejected(tmp_path: Path) -> None:
     write_rules(tmp_path, "b", "name: same\npath: ../b.csv\nformat: csv\ncolumns: {email: e}\n")
     with pytest.raises(ConfigError, match="already used"):
         load_sources(tmp_path)
+
+
+# --------------------------------------------------------------------------- broken exports
+#
+# Every case: rows read = physical rows of the file (counted here, not by the reader) =
+# clean + quarantined (+ continuation lines of a real multi-line row), or a one-line error.
+
+HEADER = "id,name,email\n"
+GOOD = [f"{i},Name {i},n{i}@x.com\n" for i in range(1, 21)]
+
+
+def physical_rows(raw: bytes, fmt: str = "csv") -> int:
+    """Non-blank data lines of a text export, split on its line breaks (header excluded)."""
+    text = raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    lines = text.split("\n") if fmt == "jsonl" else re.split(r"\r\n|\r|\n", text)
+    filled = [ln for ln in lines if ln.strip()]
+    return max(len(filled) - (fmt == "csv"), 0)
+
+
+def broken(tmp_path: Path, fmt: str, data: bytes | pd.DataFrame | pa.Table,
+           extra: str = "") -> tuple[RawTable, pd.DataFrame, pd.DataFrame]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / f"x.{fmt}"
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    elif isinstance(data, pa.Table):
+        pq.write_table(data, path)
+    elif fmt == "xlsx":
+        data.to_excel(path, index=False)
+    else:
+        data.to_parquet(path)
+    cfg = load_source(write_rules(tmp_path, "x", (
+        f"name: x\npath: ../x.{fmt}\nformat: {fmt}\nid_column: id\n"
+        f"columns: {{full_name: name, email: email}}\n{extra}")))
+    table = read_export(cfg)
+    records, quarantine = to_canonical(cfg, table)
+    assert table.rows_read == len(records) + len(quarantine)
+    rows = sorted([*records["source_row"], *quarantine["source_row"],
+                   *table.continuation_rows])
+    assert rows == list(range(1, table.physical_rows + 1))  # each row once, none missing
+    if isinstance(data, bytes) and fmt in ("csv", "jsonl"):
+        assert table.physical_rows == physical_rows(data, fmt)
+    return table, records, quarantine
+
+
+def reasons(quarantine: pd.DataFrame) -> list[tuple[int, str, object]]:
+    return [(int(r), str(why), None if pd.isna(c) else c) for r, why, c in
+            quarantine[["source_row", "reason", "column"]].itertuples(index=False)]
+
+
+def test_an_unbalanced_quote_costs_its_own_row_only(tmp_path: Path) -> None:
+    rows = GOOD.copy()
+    rows[5] = '6,"Name 6,n6@x.com\n'  # the quote never closes: the parser swallows lines
+    rows[12] = '13,"Name, 13",n13@x.com\n'
+    table, records, quarantine = broken(tmp_path, "csv", (HEADER + "".join(rows)).encode())
+    assert table.rows_read == 20 and len(records) == 19
+    assert reasons(quarantine) == [(6, "unbalanced_quote", "name")]
+    assert "13" in set(records["source_record_id"])
+
+
+def test_a_quote_open_to_the_end_of_the_file(tmp_path: Path) -> None:
+    data = (HEADER + "".join(GOOD[:3]) + '4,"Name 4,n4@x.com\n' + "".join(GOOD[4:8])).encode()
+    table, records, quarantine = broken(tmp_path, "csv", data)
+    assert (table.rows_read, len(records)) == (8, 7)
+    assert reasons(quarantine) == [(4, "unbalanced_quote", "name")]
+
+
+def test_a_real_multiline_field_is_one_row(tmp_path: Path) -> None:
+    data = (HEADER + '1,"Ana\nLópez",a@x.com\n2,Bob,b@x.com\n').encode()
+    table, records, quarantine = broken(tmp_path, "csv", data)
+    assert table.physical_rows == 3 and table.continuation_rows == [2]
+    assert list(records["full_name"]) == ["Ana\nLópez", "Bob"] and quarantine.empty
+
+
+@pytest.mark.parametrize("data", [b"", b"\n \n", HEADER.encode(), b"\xef\xbb\xbf" + HEADER.encode()])
+def test_empty_and_header_only_csv_are_zero_rows(tmp_path: Path, data: bytes) -> None:
+    table, records, quarantine = broken(tmp_path, "csv", data)
+    assert table.rows_read == 0 and records.empty and quarantine.empty
+    assert table.empty_file == (not data.strip())
+
+
+def test_a_one_megabyte_field_is_quarantined(tmp_path: Path) -> None:
+    data = (HEADER + "".join(GOOD[:3]) + "4," + "x" * 1_000_000 + ",a@b.com\n").encode()
+    table, records, quarantine = broken(tmp_path, "csv", data)
+    assert reasons(quarantine) == [(4, "field_too_long", "name")]
+    assert len(quarantine["raw"].iloc[0]) < 40_000  # kept, but cut
+
+
+def test_nul_and_bad_bytes_get_the_same_reason_in_every_format(tmp_path: Path) -> None:
+    csv_nul = (HEADER + "1,Ana\x00Lopez,a@x.com\n2,Bob,b@x.com\n").encode()
+    jsonl_nul = (b'{"id":"1","name":"Ana\\u0000Lopez","email":"a@x.com"}\n'
+                 b'{"id":"2","name":"Bob","email":"b@x.com"}\n')
+    frame = pd.DataFrame({"id": ["1", "2"], "name": ["Ana\x00Lopez", "Bob"],
+                          "email": ["a@x.com", "b@x.com"]})
+    for fmt, data in [("csv", csv_nul), ("jsonl", jsonl_nul), ("parquet", frame)]:
+        _, records, quarantine = broken(tmp_path / fmt, fmt, data)
+        assert reasons(quarantine) == [(1, "control_character", "name")], fmt
+        assert list(records["source_record_id"]) == ["2"]
+    csv_bad = HEADER.encode() + b"1,Jos\xe9,a@x.com\n2,Bob,b@x.com\n"
+    jsonl_bad = (b'{"id":"1","name":"Jos\xe9","email":"a@x.com"}\n'
+                 b'{"id":"2","name":"Bob","email":"b@x.com"}\n')
+    binary = pa.table({"id": ["1", "2"], "name": pa.array([b"Jos\xe9", b"Bob"], pa.binary()),
+                       "email": ["a@x.com", "b@x.com"]})
+    for fmt, data in [("csv", csv_bad), ("jsonl", jsonl_bad), ("parquet", binary)]:
+        _, records, quarantine = broken(tmp_path / f"b{fmt}", fmt, data,
+                                        "csv: {encoding: utf-8}\n" if fmt == "csv" else "")
+        assert reasons(quarantine) == [(1, "undecodable_bytes:utf-8", "name")], fmt
+        assert "\ufffd" in quarantine["raw"].iloc[0]
+
+
+def test_a_binary_parquet_column_is_read_as_text(tmp_path: Path) -> None:
+    data = pa.table({"id": ["1"], "name": ["Ana"], "email": pa.array([b"a@x.com"], pa.binary())})
+    _, records, quarantine = broken(tmp_path, "parquet", data)
+    assert list(records["email"]) == ["a@x.com"] and quarantine.empty
+
+
+def test_header_only_workbook_and_parquet_are_zero_rows(tmp_path: Path) -> None:
+    empty = pd.DataFrame({"id": pd.Series(dtype=str), "name": pd.Series(dtype=str),
+                          "email": pd.Series(dtype=str)})
+    for fmt in ("xlsx", "parquet"):
+        table, records, _ = broken(tmp_path / fmt, fmt, empty)
+        assert table.rows_read == 0 and records.empty
+
+
+@pytest.mark.parametrize("fmt, data, message", [
+    ("xlsx", b"id,name,email\n1,a,b\n", "not a readable .xlsx workbook (BadZipFile)"),
+    ("xlsx", b"", "not a readable .xlsx workbook"),
+    ("parquet", b"PAR1 truncated", "not a readable Parquet file"),
+    ("csv", b"id,name,email,email\n1,a,b,c\n", "'email' appear more than once"),
+    ("csv", b'id,"name,email\n1,a,b\n', "header row is not readable CSV"),
+])
+def test_unreadable_exports_are_one_line_errors(tmp_path: Path, fmt: str, data: bytes,
+                                                message: str) -> None:
+    (tmp_path / f"x.{fmt}").write_bytes(data)
+    cfg = load_source(write_rules(tmp_path, "x", (
+        f"name: x\npath: ../x.{fmt}\nformat: {fmt}\nid_column: id\n"
+        "columns: {full_name: name, email: email}\n")))
+    with pytest.raises(InputError) as err:
+        to_canonical(cfg, read_export(cfg))
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert f"x.{fmt}" in str(err.value)
+
+
+def test_cli_gives_one_line_and_exit_2_for_an_unreadable_export(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "x.xlsx").write_text("id,name\n1,Ana\n")
+    for f in (Path(__file__).parents[1] / "rules").glob("*.yaml"):
+        shutil.copy(f, tmp_path)
+    write_rules(tmp_path, "x", "name: x\npath: ../x.xlsx\nformat: xlsx\nid_column: id\n"
+                               "columns: {full_name: name}\n")
+    assert cli_main(["run", "--no-prefect", "--rules", str(tmp_path),
+                     "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "x.xlsx" in err and "Traceback" not in err
+
+
+def test_a_source_with_no_rows_contributes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,email,paid\n1,a@x.com,2024-01-02\n")
+    (tmp_path / "b.csv").write_text("id,email,seen\n")
+    write_rules(tmp_path, "a", "name: a\npath: ../a.csv\nformat: csv\nid_column: id\n"
+                               "columns: {email: email}\n"
+                               "attributes: {paid: {column: paid, type: date}}\n")
+    write_rules(tmp_path, "b", "name: b\npath: ../b.csv\nformat: csv\nid_column: id\n"
+                               "columns: {email: email}\n"
+                               "attributes: {seen: {column: seen, type: date}}\n")
+    result = ingest_sources(load_sources(tmp_path))
+    assert "attr.seen" not in result.records.columns and result.rows_read == {"a": 1, "b": 0}
+
+
+_MUTATIONS = st.sampled_from(['"', ",", "\x00", "\n", "\r", "\udcff", "x" * 40_000, "", "'"])
+
+
+@settings(max_examples=int(os.environ.get("HYP_N", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.floats(0, 1), _MUTATIONS), min_size=1, max_size=6),
+       cut=st.one_of(st.none(), st.floats(0.05, 1)),
+       encoding=st.sampled_from(["utf-8", None]))
+def test_random_damage_to_a_csv_loses_nothing(tmp_path: Path, edits: list[tuple[float, str]],
+                                              cut: float | None, encoding: str | None) -> None:
+    """Quotes, delimiters, NULs, line breaks, bad bytes and long fields inserted anywhere,
+    then perhaps truncation: every physical row is a record or a quarantined row (or a
+    continuation line), or the file gets a one-line error."""
+    text = HEADER + "".join(f'{i},"Name, {i}",n{i}@x.com\n' for i in range(1, 16))
+    for where, what in edits:
+        at = int(where * len(text))
+        text = text[:at] + what + text[at + (what == ""):]
+    data = text.encode("utf-8", errors="surrogateescape")
+    if cut is not None:
+        data = data[: int(cut * len(data))]
+    try:
+        broken(tmp_path, "csv", data, f"csv: {{encoding: {encoding}}}\n" if encoding else "")
+    except (InputError, ConfigError) as exc:  # the header itself was damaged
+        assert "\n" not in str(exc).strip() or isinstance(exc, ConfigError)

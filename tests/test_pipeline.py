@@ -119,7 +119,7 @@ def test_prefect_flow_runs_the_pipeline(prefect_harness, exports: Path, tmp_path
 def test_decision_recorded_during_a_run_is_reported(exports: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from flows import pipeline, stages
-    from flows.ledger import append_decisions, ledger_lock
+    from flows.state import append_decisions, ledger_lock
 
     real_link = stages.stage_link
 

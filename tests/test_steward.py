@@ -13,8 +13,8 @@ import pytest
 
 from flows import steward
 from flows.cli import main as cli_main
-from flows.ledger import LEDGER_FILE, ledger_lock, read_ledger
 from flows.pipeline import run_pipeline
+from flows.state import LEDGER_FILE, ledger_lock, read_ledger
 from synth.generate import generate
 from tests.steward_worker import act
 from transforms.publish import latest_run_dir

@@ -20,7 +20,8 @@ sheet, escaping cells a spreadsheet would execute, and parsing a filled-in sheet
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,34 @@ def parse_record_ref(ref: str) -> tuple[str, str]:
     if not sep or not source or not rid:
         raise ValueError(f"expected SOURCE:RECORD_ID, got a value without that shape ({ref!r})")
     return source, rid
+
+
+def decision_id(kind: str, basis: str, targets: Iterable[str]) -> str:
+    """Deterministic id of a decision from its content key, so recording it is idempotent.
+
+    ``basis`` says what the decision was made against: the run a verb read (a verb retried
+    after a crash reads the same run, so it gets the same id, while the same request made
+    later is a new decision), or the review sheet a row comes from.
+    """
+    key = json.dumps([kind, basis, sorted(str(t) for t in targets)], ensure_ascii=False)
+    return "D" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def affected_groups(decision: Mapping[str, Any], group_of: Mapping[str, Any]) -> set[Any]:
+    """The groups (profiles, clusters) a decision changes, given each record key's group.
+
+    A merge changes the groups of its records when they are not already one; a not-same
+    the group holding both records; a split the group it takes records out of. Records no
+    longer delivered are skipped.
+    """
+    present = [group_of[k] for k in decision.get("records", []) if k in group_of]
+    groups = set(present)
+    kind = decision.get("kind")
+    if kind == "merge":
+        return groups if len(groups) > 1 else set()
+    if kind == "not_same":
+        return groups if len(present) == 2 and len(groups) == 1 else set()
+    return groups
 
 
 @dataclass
@@ -112,17 +141,21 @@ class _Replay:
         for a in sorted(moved):
             for b in profile:
                 if b not in moved:
-                    self.cannot.add(tuple(sorted((a, b))))
+                    self.cannot.add(_ordered(a, b))
 
     def not_same(self, a: str, b: str) -> None:
-        self.cannot.add(tuple(sorted((a, b))))
+        self.cannot.add(_ordered(a, b))
 
     def same_group(self, a: str, b: str) -> bool:
         return a in self.group and self.group.get(a) == self.group.get(b)
 
     def decided(self, a: str, b: str) -> bool:
         """True when a decision settles whether ``a`` and ``b`` are the same person."""
-        return self.same_group(a, b) or tuple(sorted((a, b))) in self.cannot
+        return self.same_group(a, b) or _ordered(a, b) in self.cannot
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 def replay(decisions: list[dict[str, Any]]) -> _Replay:
@@ -176,7 +209,7 @@ def constraints_for_run(decisions: list[dict[str, Any]], clean: pd.DataFrame) ->
     state = replay(decisions)
     keys = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
     rid = pd.Series(clean["record_id"].to_numpy(), index=keys.to_numpy())
-    must = []
+    must: list[tuple[int, int]] = []
     for members in state.members.values():
         present = sorted(rid[k] for k in members if k in rid.index)
         must.extend((present[0], other) for other in present[1:])
@@ -240,17 +273,21 @@ def pair_id(left_key: str, right_key: str) -> str:
     return "P" + hashlib.sha256(f"{a}\x1f{b}".encode()).hexdigest()[:12]
 
 
-def review_sheet(review: pd.DataFrame, golden_of: pd.Series | None = None) -> pd.DataFrame:
+def review_sheet(review: pd.DataFrame, golden_of: pd.Series | None = None,
+                 exported_from: str | None = None) -> pd.DataFrame:
     """One row per pair for a steward: ids, score, both records side by side, blank answer.
 
     ``review`` is shaped like ``review_queue.parquet``; ``golden_of`` maps record keys to
-    the current golden id (shown so stewards see which profiles are concerned). Every text
-    cell is escaped with :func:`escape_cell`; numbers are left as numbers.
+    the current golden id (shown so stewards see which profiles are concerned);
+    ``exported_from`` (the run the sheet comes from) makes each answered row's decision id
+    stable, so importing the same sheet twice records nothing new. Every text cell is
+    escaped with :func:`escape_cell`; numbers are left as numbers.
     """
     left = review["l_source"].astype(str) + ":" + review["l_source_record_id"].astype(str)
     right = review["r_source"].astype(str) + ":" + review["r_source_record_id"].astype(str)
     out = pd.DataFrame({
         "pair_id": [pair_id(a, b) for a, b in zip(left, right, strict=True)],
+        **({"exported_from": exported_from} if exported_from else {}),
         "left_record": left.to_numpy(),
         "right_record": right.to_numpy(),
         "match_weight": review["match_weight"].astype(float).round(3).to_numpy(),
@@ -281,6 +318,7 @@ class SheetAnswer:
     left: str
     right: str
     reason: str
+    exported_from: str = ""  # run the sheet was exported from (blank on older sheets)
 
 
 @dataclass
@@ -330,5 +368,6 @@ def parse_review_sheet(sheet: pd.DataFrame) -> SheetParse:
         if cell(rec, "pair_id") != pair_id(left, right):
             rejected.append((row, "pair_id does not match left_record/right_record"))
             continue
-        answers.append(SheetAnswer(row, decision, left, right, cell(rec, "reason")))
+        answers.append(SheetAnswer(row, decision, left, right, cell(rec, "reason"),
+                                   cell(rec, "exported_from")))
     return SheetParse(answers, ignored, rejected)

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
+import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl.utils.exceptions import InvalidFileException
 
 from crm_golden.config.base import ConfigError
 from crm_golden.config.sources import SourceConfig
@@ -34,10 +42,24 @@ QUARANTINE_COLUMNS = [
 ]
 
 _DELIMITERS = [",", ";", "\t", "|"]
+# Excel's limit for one cell: longer text is not a value anyone typed (a runaway field).
+MAX_FIELD_CHARS = 32_767
+UNBALANCED_QUOTE = "unbalanced_quote"
+CONTROL_CHARACTER = "control_character"
+FIELD_TOO_LONG = "field_too_long"
+# C0 controls but TAB/LF/CR, and DEL; lone surrogates are bytes the encoding could not decode
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_SURROGATE_RANGE = "\ud800-\udfff"
+_DEFECTS = re.compile(f"[{_CONTROLS}{_SURROGATE_RANGE}]")
+_SURROGATES = re.compile(f"[{_SURROGATE_RANGE}]")
 
 
 class RowAccountingError(RuntimeError):
     """Rows in != clean + quarantined (+ suppressed) for some source: a row was lost."""
+
+
+class InputError(ValueError):
+    """An export that cannot be read at all; the message names source and file, never data."""
 
 
 @dataclass
@@ -53,6 +75,10 @@ class RawTable:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    physical_rows: int = 0  # data rows counted in the file itself, independently of parsing
+    continuation_rows: list[int] = field(default_factory=list)  # lines inside a multi-line row
+    screen: bool = True  # False when the text holds no control character, bad byte or long field
+    empty_file: bool = False
 
 
 # --------------------------------------------------------------------------- detection
@@ -98,8 +124,19 @@ def detect_delimiter(text: str) -> str:
 # --------------------------------------------------------------------------- readers
 
 
+def _safe_text(text: str) -> str:
+    """Text fit for an output file: undecodable bytes (kept as lone surrogates) become U+FFFD,
+    and a field past :data:`MAX_FIELD_CHARS` is cut with a marker."""
+    text = _SURROGATES.sub("\ufffd", text)
+    if len(text) > MAX_FIELD_CHARS:
+        text = text[:MAX_FIELD_CHARS] + f"…[{len(text) - MAX_FIELD_CHARS} more characters]"
+    return text
+
+
 def _reject(table_source: str, file: str, row: int, reason: str, column: str | None,
             raw: Any) -> dict[str, Any]:
+    if raw is not None and not isinstance(raw, str):
+        raw = json.dumps(raw, ensure_ascii=False)
     return {
         "source": table_source,
         "source_record_id": None,
@@ -108,7 +145,7 @@ def _reject(table_source: str, file: str, row: int, reason: str, column: str | N
         "stage": "ingest",
         "reason": reason,
         "column": column,
-        "raw": raw if isinstance(raw, str) or raw is None else json.dumps(raw, ensure_ascii=False),
+        "raw": None if raw is None else _safe_text(raw),
     }
 
 
@@ -129,79 +166,185 @@ def _cell_to_text(value: Any) -> str | None:
         return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return _cell_to_text(bytes(value).decode("utf-8", errors="surrogateescape"))
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str)
     text = str(value)
     return text if text.strip() != "" else None
 
 
+def _decode(raw: bytes, encoding: str) -> str:
+    """Bytes -> text; bytes the encoding cannot decode survive as lone surrogates, which no
+    valid text contains, so :func:`screen_rows` can quarantine exactly the rows holding them."""
+    try:
+        text = raw.decode(encoding, errors="surrogateescape")
+    except UnicodeError:  # codecs without surrogateescape support (utf-16)
+        text = raw.decode(encoding, errors="replace").replace("\ufffd", "\udcff")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _needs_screen(text: str, longest: int) -> bool:
+    return longest > MAX_FIELD_CHARS or _DEFECTS.search(text) is not None
+
+
+def _physical(lines: list[str], start: int) -> tuple[np.ndarray, int]:
+    """Per line from ``start``: its data row number (1-based, blank lines not counted, 0 on
+    a blank line), and how many non-blank lines there are: the file's physical rows."""
+    filled = np.fromiter((bool(x.strip()) for x in lines[start:]), dtype=bool,
+                         count=len(lines) - start)
+    ordinal = np.where(filled, np.cumsum(filled), 0)
+    return ordinal, int(filled.sum())
+
+
+def _open_quote_column(line: str, delimiter: str, quotechar: str) -> int:
+    """Index of the field whose quote a line leaves open (the line parsed on its own)."""
+    field_no, quoted, prev = 0, False, ""
+    for ch in line:
+        if ch == quotechar and (quoted or prev in ("", delimiter)):
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            field_no += 1
+        prev = ch
+    return field_no
+
+
+def _csv_records(lines: list[str], delimiter: str, quotechar: str,
+                 width: int | None) -> Iterator[tuple[int, int, list[str] | None, str]]:
+    """(first line, last line, fields or None, reason) per record, lines 0-based.
+
+    A record spanning several lines is real (a quoted field holding line breaks) only when
+    it parses strictly into the header's width; otherwise a quote was left open and the
+    parser swallowed the lines after it. Then the line with the open quote is reported
+    alone (``unbalanced_quote``) and reading resumes on the next line, so every line of the
+    file ends up in exactly one record or report. Other parser errors report their line
+    (``malformed_csv``) the same way. Only broken spots are re-read line by line.
+    """
+    pos, n = 0, len(lines)
+    while pos < n:
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter,
+                            quotechar=quotechar)
+        done = 0  # lines consumed by complete records since pos
+        while True:
+            first = pos + done
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield first, first, None, "malformed_csv"
+                pos = first + 1
+                break
+            last = pos + reader.line_num - 1
+            done = reader.line_num
+            if last > first and not _whole_record(lines[first:last + 1], delimiter,
+                                                  quotechar, width):
+                yield first, first, None, UNBALANCED_QUOTE
+                pos = first + 1
+                break
+            yield first, last, fields, ""
+
+
+def _whole_record(span: list[str], delimiter: str, quotechar: str, width: int | None) -> bool:
+    try:
+        rows = list(csv.reader(span, delimiter=delimiter, quotechar=quotechar, strict=True))
+    except csv.Error:
+        return False
+    return len(rows) == 1 and (width is None or len(rows[0]) == width)
+
+
 def read_csv_export(cfg: SourceConfig) -> RawTable:
-    """CSV with declared or detected encoding and delimiter; malformed rows are quarantined."""
+    """CSV with declared or detected encoding and delimiter; every line is accounted for.
+
+    Rows read = the file's non-blank data lines, counted without the parser; a record whose
+    quoted field really spans lines counts once and its other lines are listed as
+    continuation lines. Malformed rows are quarantined with their reason and row number.
+    """
     path = Path(cfg.path)
     raw = path.read_bytes()
-    encoding = cfg.csv.encoding or detect_encoding(raw)
-    try:
-        text = raw.decode(encoding)
-        lossy = False
-    except UnicodeDecodeError:
-        text = raw.decode(encoding, errors="replace")
-        lossy = True
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    delimiter = cfg.csv.delimiter or detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                        quotechar=cfg.csv.quotechar)
-    table = RawTable(cfg.name, path.name, [], [], [], 0, encoding=encoding, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
+    table = RawTable(cfg.name, path.name, [], [], [], 0)
+    if not raw.strip():
+        table.empty_file = True
         return table
-    table.header = [h.strip() for h in header]
-    width = len(header)
-    row_no = 0
-    for fields in reader:
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # blank line: not a row
-        row_no += 1
-        if len(fields) != width:
-            table.rejects.append(_reject(
-                cfg.name, path.name, row_no, f"wrong_field_count:{len(fields)}_of_{width}",
-                None, delimiter.join(fields)))
-            continue
-        if lossy and any("\ufffd" in f for f in fields):
-            bad = next(h for h, f in zip(table.header, fields, strict=True) if "\ufffd" in f)
-            table.rejects.append(_reject(cfg.name, path.name, row_no,
-                                         f"undecodable_bytes:{encoding}", bad,
-                                         delimiter.join(fields)))
-            continue
-        table.rows.append([f if f.strip() != "" else None for f in fields])
-        table.row_numbers.append(row_no)
-    table.rows_read = row_no
+    encoding = cfg.csv.encoding or detect_encoding(raw)
+    text = _decode(raw, encoding)
+    delimiter = cfg.csv.delimiter or detect_delimiter(text)
+    quotechar = cfg.csv.quotechar
+    table.encoding, table.delimiter = encoding, delimiter
+    lines = io.StringIO(text, newline="").readlines()
+    longest = max(map(len, lines), default=0)
+    table.screen = _needs_screen(text, longest)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, min(len(text) + 1, 2**31 - 1)))
+    try:
+        header_at = None
+        for rec in _csv_records(lines, delimiter, quotechar, None):
+            if not lines[rec[0]].strip():
+                continue  # blank lines before the header
+            if rec[2] is None or rec[1] > rec[0]:
+                raise InputError(f"source '{cfg.name}' ({path.name}): the header row is not "
+                                 "readable CSV (a quote is left open)")
+            header_at = rec  # the first line that is not blank
+            break
+        if header_at is None:
+            table.empty_file = True
+            return table
+        table.header = [h.strip() for h in header_at[2] or []]
+        width = len(table.header)
+        body = header_at[1] + 1  # first line after the header
+        ordinal, table.physical_rows = _physical(lines, body)
+        for first, last, fields, reason in _csv_records(lines[body:], delimiter, quotechar,
+                                                        width):
+            row = int(ordinal[first])
+            if not row:
+                continue  # a blank line (blank lines inside a quoted field are not here)
+            if fields is None:
+                line = lines[body + first]
+                at = _open_quote_column(line, delimiter, quotechar)
+                col = table.header[at] if reason == UNBALANCED_QUOTE and at < width else None
+                table.rejects.append(_reject(cfg.name, path.name, row, reason,
+                                             col if col else None, line.rstrip("\r\n")))
+                continue
+            table.continuation_rows.extend(int(x) for x in ordinal[first + 1:last + 1] if x)
+            if len(fields) != width:
+                table.rejects.append(_reject(
+                    cfg.name, path.name, row, f"wrong_field_count:{len(fields)}_of_{width}",
+                    None, delimiter.join(fields)))
+                continue
+            table.rows.append([f if f.strip() != "" else None for f in fields])
+            table.row_numbers.append(row)
+    finally:
+        csv.field_size_limit(limit)
+    table.rows_read = len(table.rows) + len(table.rejects)
     return table
 
 
 def read_jsonl_export(cfg: SourceConfig) -> RawTable:
-    """JSON Lines: one object per line; lines that are not JSON objects are quarantined."""
+    """JSON Lines: one object per line (``\\n``-separated); other lines are quarantined."""
     path = Path(cfg.path)
     encoding = cfg.csv.encoding or "utf-8"
-    text = path.read_bytes().decode(encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = _decode(path.read_bytes(), encoding)
     objects: list[dict[str, Any]] = []
     numbers: list[int] = []
     table = RawTable(cfg.name, path.name, [], [], [], 0, encoding=encoding)
+    lines = text.split("\n")  # screened after parsing: JSON escapes can hide a NUL
+    table.empty_file = not text.strip()
     row_no = 0
-    for line in text.splitlines():
+    for line in lines:
         if not line.strip():
             continue
         row_no += 1
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            table.rejects.append(_reject(cfg.name, path.name, row_no, "malformed_json", None, line))
+            # strict=False: a raw control character inside a string is screened below,
+            # as in every other format, not reported as broken JSON
+            obj = json.loads(line, strict=False)
+        except ValueError:
+            table.rejects.append(_reject(cfg.name, path.name, row_no, "malformed_json", None,
+                                         line.rstrip("\r")))
             continue
         if not isinstance(obj, dict):
-            table.rejects.append(_reject(cfg.name, path.name, row_no, "not_an_object", None, line))
+            table.rejects.append(_reject(cfg.name, path.name, row_no, "not_an_object", None,
+                                         line.rstrip("\r")))
             continue
         objects.append(obj)
         numbers.append(row_no)
@@ -209,26 +352,53 @@ def read_jsonl_export(cfg: SourceConfig) -> RawTable:
     table.header = header
     table.rows = [[_cell_to_text(obj.get(k)) for k in header] for obj in objects]
     table.row_numbers = numbers
-    table.rows_read = row_no
+    table.rows_read = table.physical_rows = row_no
     return table
 
 
-def _frame_to_table(cfg: SourceConfig, frame: pd.DataFrame) -> RawTable:
+def _frame_to_table(cfg: SourceConfig, frame: pd.DataFrame, encoding: str | None) -> RawTable:
+    """Rows of a spreadsheet or Parquet file; row numbers count data rows from 1."""
     path = Path(cfg.path)
     header = [str(c).strip() for c in frame.columns]
     rows = [[_cell_to_text(v) for v in rec] for rec in frame.itertuples(index=False, name=None)]
-    return RawTable(cfg.name, path.name, header, rows, list(range(1, len(rows) + 1)), len(rows))
+    numbers = (np.asarray(frame.index, dtype=np.int64) + 1).tolist()
+    return RawTable(cfg.name, path.name, header, rows, numbers, len(rows), encoding=encoding,
+                    physical_rows=len(rows))
 
 
 def read_xlsx_export(cfg: SourceConfig) -> RawTable:
-    """First (or declared) sheet of a workbook; Excel dates become ISO text."""
-    frame = pd.read_excel(cfg.path, sheet_name=cfg.sheet, dtype=object, engine="openpyxl")
+    """First (or declared) sheet of a workbook; Excel dates become ISO text.
+
+    Rows that are entirely empty are not rows; a file that is not a workbook, or lacks
+    the sheet, is a one-line :class:`InputError`.
+    """
+    name = Path(cfg.path).name
+    try:
+        frame = pd.read_excel(cfg.path, sheet_name=cfg.sheet, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        if "not found" in str(exc) and "orksheet" in str(exc):
+            raise InputError(f"source '{cfg.name}' ({name}): no sheet {cfg.sheet!r} in the "
+                             "workbook") from None
+        raise InputError(f"source '{cfg.name}' ({name}): not a readable .xlsx workbook "
+                         f"({type(exc).__name__})") from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
+        raise InputError(f"source '{cfg.name}' ({name}): not a readable .xlsx workbook "
+                         f"({type(exc).__name__})") from None
     frame = frame.dropna(how="all")
-    return _frame_to_table(cfg, frame)
+    return _frame_to_table(cfg, frame, None)
 
 
 def read_parquet_export(cfg: SourceConfig) -> RawTable:
-    return _frame_to_table(cfg, pd.read_parquet(cfg.path))
+    """A Parquet file; binary columns are decoded as UTF-8 text like any text export, and a
+    value that is not valid UTF-8 quarantines its row (``undecodable_bytes:utf-8``)."""
+    name = Path(cfg.path).name
+    try:
+        table = pq.read_table(cfg.path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"source '{cfg.name}' ({name}): not a readable Parquet file "
+                         f"({type(exc).__name__})") from None
+    # binary cells become text in _cell_to_text (UTF-8; undecodable bytes are screened)
+    return _frame_to_table(cfg, table.to_pandas(), "utf-8")
 
 
 READERS = {
@@ -240,10 +410,22 @@ READERS = {
 
 
 def read_export(cfg: SourceConfig) -> RawTable:
-    """Read one export as text; a missing file is a ``ConfigError`` naming it."""
+    """Read one export as text; a missing or unreadable file is a one-line error naming it.
+
+    Checks the reader's own accounting: every physical row is a row, a reject or the
+    continuation of a multi-line row.
+    """
     if not Path(cfg.path).is_file():
         raise ConfigError(f"source '{cfg.name}': path: file not found: {cfg.path}")
-    return READERS[cfg.format](cfg)
+    table = READERS[cfg.format](cfg)
+    explained = len(table.rows) + len(table.rejects) + len(table.continuation_rows)
+    if table.rows_read != len(table.rows) + len(table.rejects) or \
+            table.physical_rows != explained:
+        raise RowAccountingError(
+            f"source '{cfg.name}' ({table.source_file}): {table.physical_rows} physical rows, "
+            f"but {len(table.rows)} read, {len(table.rejects)} rejected and "
+            f"{len(table.continuation_rows)} continuation lines")
+    return table
 
 
 # --------------------------------------------------------------------------- canonical
@@ -266,13 +448,77 @@ def _check_columns(cfg: SourceConfig, header: list[str]) -> None:
         raise ConfigError("\n".join(f"{head}: {p}" for p in problems))
 
 
+def _used_columns(cfg: SourceConfig) -> list[str]:
+    """Export columns the mapping reads (id, identity fields, attributes), once each."""
+    cols: list[str] = [cfg.id_column] if cfg.id_column else []
+    for mapped in cfg.columns.values():
+        cols.extend([mapped] if isinstance(mapped, str) else mapped)
+    cols.extend(spec.column for spec in cfg.attributes.values())
+    return list(dict.fromkeys(cols))
+
+
+def _unique_header(cfg: SourceConfig, header: list[str], used: list[str]) -> list[str]:
+    """Header names made unique (``name.1``...); a repeated name the mapping reads is an error."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}.{n}")
+    twice = sorted(c for c in used if seen.get(c, 0) > 1)
+    if twice:
+        raise InputError(f"source '{cfg.name}' ({Path(cfg.path).name}): column(s) "
+                         f"{', '.join(repr(c) for c in twice)} appear more than once in the "
+                         "header, so the mapping is ambiguous")
+    return out
+
+
+def screen_rows(frame: pd.DataFrame, columns: list[str],
+                encoding: str | None) -> tuple[pd.Series, pd.Series]:
+    """Per row, the first defect in ``columns`` as (reason, column); NA where there is none.
+
+    The same defects in every format: bytes the encoding could not decode
+    (``undecodable_bytes:<encoding>``), control characters such as NUL
+    (``control_character``), a field longer than :data:`MAX_FIELD_CHARS`
+    (``field_too_long``). Vectorized per column; a column is scanned row by row only when
+    one search over all its text found something.
+    """
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    where = pd.Series(pd.NA, index=frame.index, dtype="string")
+    checks = [(_SURROGATES.pattern, f"undecodable_bytes:{encoding or 'utf-8'}"),
+              (f"[{_CONTROLS}]", CONTROL_CHARACTER)]
+    for col in columns:
+        values = frame[col].dropna()
+        if values.empty:
+            continue
+        lengths = values.str.len()
+        if lengths.max() <= MAX_FIELD_CHARS and _DEFECTS.search("\n".join(values)) is None:
+            continue
+        masks = [values.str.contains(pattern, regex=True) for pattern, _ in checks]
+        masks.append(lengths > MAX_FIELD_CHARS)
+        for mask, why in zip(masks, [c[1] for c in checks] + [FIELD_TOO_LONG], strict=True):
+            hit = mask[mask.to_numpy(dtype=bool)].index
+            hit = hit[reason.loc[hit].isna().to_numpy()]
+            reason.loc[hit] = why
+            where.loc[hit] = col
+    return reason, where
+
+
 def to_canonical(cfg: SourceConfig, table: RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Map one export's rows to canonical records; returns (records, quarantine)."""
+    """Map one export's rows to canonical records; returns (records, quarantine).
+
+    Rows with a defect in a column the mapping reads (:func:`screen_rows`), without an id,
+    or repeating an earlier id are quarantined with reason, row and column.
+    """
+    used = _used_columns(cfg)
     if table.header:
-        _check_columns(cfg, table.header)
-    frame = pd.DataFrame(table.rows, columns=table.header, dtype="string")
-    if not table.header:
-        frame = pd.DataFrame(index=range(0))
+        header = _unique_header(cfg, table.header, used)
+        _check_columns(cfg, header)
+    else:  # an empty file: zero rows, every mapped column present
+        header = used
+    frame = pd.DataFrame(table.rows, columns=header, dtype="string")
+    if not len(table.rows):
+        frame = pd.DataFrame({c: pd.Series(dtype="string") for c in header})
     out = pd.DataFrame(index=frame.index)
     out["source"] = cfg.name
     out["source_file"] = table.source_file
@@ -296,27 +542,37 @@ def to_canonical(cfg: SourceConfig, table: RawTable) -> tuple[pd.DataFrame, pd.D
     for name, spec in cfg.attributes.items():
         out[f"{ATTRIBUTE_PREFIX}{name}"] = frame[spec.column]
 
-    missing_id = out["source_record_id"].isna()
-    dup_id = out["source_record_id"].duplicated(keep="first") & ~missing_id
-    bad = missing_id | dup_id
+    if table.screen and len(frame):
+        reason, where = screen_rows(frame, [c for c in header if c in set(used)],
+                                    table.encoding)
+    else:
+        reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+        where = reason.copy()
+    ok = reason.isna()
+    missing_id = out["source_record_id"].isna() & ok
+    dup_id = out["source_record_id"].where(ok).duplicated(keep="first") & ok & ~missing_id
+    reason = reason.mask(missing_id, "missing_source_record_id")
+    reason = reason.mask(dup_id, "duplicate_source_record_id")
+    where = where.mask(missing_id | dup_id, cfg.id_column)
+    bad = reason.notna()
     rejects = pd.DataFrame(table.rejects, columns=QUARANTINE_COLUMNS)
     if bad.any():
-        raw_json = rows_as_json(frame[bad])
         extra = pd.DataFrame({
             "source": cfg.name,
-            "source_record_id": out.loc[bad, "source_record_id"],
+            "source_record_id": out.loc[bad, "source_record_id"].map(
+                _safe_text, na_action="ignore"),
             "source_file": table.source_file,
             "source_row": out.loc[bad, "source_row"],
             "stage": "ingest",
-            "reason": missing_id[bad].map({True: "missing_source_record_id",
-                                           False: "duplicate_source_record_id"}),
-            "column": cfg.id_column,
-            "raw": raw_json,
+            "reason": reason[bad],
+            "column": where[bad],
+            "raw": rows_as_json(frame[bad]).map(_safe_text, na_action="ignore"),
         })
-        rejects = (pd.concat([typed_quarantine(rejects), typed_quarantine(extra)], ignore_index=True)
-                   if len(rejects) else extra)
+        rejects = (pd.concat([typed_quarantine(rejects), typed_quarantine(extra)],
+                             ignore_index=True) if len(rejects) else extra)
+        rejects = typed_quarantine(rejects).sort_values("source_row", kind="mergesort")
     records = out[~bad].reset_index(drop=True)
-    return records, typed_quarantine(rejects)
+    return records, typed_quarantine(rejects).reset_index(drop=True)
 
 
 def rows_as_json(frame: pd.DataFrame) -> pd.Series:
@@ -362,8 +618,15 @@ def ingest_sources(sources: list[SourceConfig]) -> IngestResult:
         rows_read[cfg.name] = table.rows_read
         files.append({"source": cfg.name, "file": Path(cfg.path).name, "path": str(cfg.path),
                       "format": cfg.format, "encoding": table.encoding,
-                      "delimiter": table.delimiter, "rows": table.rows_read})
-    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+                      "delimiter": table.delimiter, "rows": table.rows_read,
+                      "physical_rows": table.physical_rows,
+                      "continuation_lines": len(table.continuation_rows),
+                      "empty_file": table.empty_file})
+    # A source without records contributes nothing, not even columns (its attributes
+    # would be untyped empty text next to other sources' typed values).
+    filled = [f for f in frames if len(f)] or frames[:1]
+    records = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(
+        columns=LINEAGE_COLUMNS)
     records.insert(0, "record_id", pd.RangeIndex(len(records)).astype("int64"))
     ordered = LINEAGE_COLUMNS + [c for c in records.columns if c not in LINEAGE_COLUMNS]
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else empty_quarantine()

@@ -16,7 +16,7 @@ import pandas as pd
 from crm_golden.config.matching import MatchingRules
 from transforms.bands import assign_bands, choose_bands, household_only
 from transforms.block import block_records, within_block_pairs
-from transforms.cluster import _as_pairs, cluster_pairs
+from transforms.cluster import ClusterResult, _as_pairs, cluster_pairs
 from transforms.compare import compare_pairs
 from transforms.constraints import Constraints
 from transforms.model import FSModel, score_pairs, train_model, weight_histogram
@@ -74,8 +74,6 @@ def link_records(
     dense = bool(np.array_equal(orig_ids, np.arange(len(clean))))
     if not dense:
         clean = clean.assign(record_id=np.arange(len(clean), dtype=np.int64))
-        must_link = _to_dense_pairs(must_link, orig_ids)
-        cannot_link = _to_dense_pairs(cannot_link, orig_ids)
     blocks = block_records(clean, rules.blocking_rules, rules.link_type, rules.max_block_size)
     timings["block"] = time.perf_counter() - t0
 
@@ -109,20 +107,15 @@ def link_records(
     del scored
     timings["score"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    constraints = Constraints.from_model(clean, model, rules.comparisons, rules.cluster)
-    clus = cluster_pairs(clean, pairs, rules.cluster, constraints, must_link, cannot_link)
-    timings["cluster"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t0
-
-    clusters = clus.clusters
     if not dense:
+        clean = clean.assign(record_id=orig_ids)
         for col in ("left_record_id", "right_record_id"):
             pairs[col] = orig_ids[pairs[col].to_numpy()]
-        clusters = pd.DataFrame({
-            "record_id": orig_ids[clusters["record_id"].to_numpy()],
-            "cluster_id": orig_ids[clusters["cluster_id"].to_numpy()],  # min id stays min
-        })
+    t = time.perf_counter()
+    clus = cluster_records(clean, pairs, rules, model, must_link, cannot_link)
+    timings["cluster"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    clusters = clus.clusters
     metrics = {
         "records": int(len(clean)),
         "link_type": rules.link_type,
@@ -157,17 +150,56 @@ def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
     return score_pairs(comp, model, blocks.left, blocks.right), clean
 
 
-def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:
-    """Steward pairs given in original record_ids -> dense positions (unknown ids dropped)."""
+def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingRules,
+                    model: FSModel, must_link: object = None,
+                    cannot_link: object = None) -> ClusterResult:
+    """``cluster_pairs`` over records with any ids (a whole run, or a steward's subset),
+    under the cannot-links ``model`` learned (``transforms.constraints``).
+
+    The one place where record ids are made dense for clustering and clusters are labelled:
+    ids come back as given, each cluster labelled by its smallest record id (the dense
+    mapping keeps order, so the smallest dense id is the smallest record id). Pairs and
+    constraints naming records outside ``records`` are ignored. The report is dense-labelled.
+    """
+    settings = rules.cluster
+    records = records.sort_values("record_id", kind="stable").reset_index(drop=True)
+    orig = records["record_id"].to_numpy(dtype=np.int64)
+    if np.array_equal(orig, np.arange(len(orig))):
+        constraints = Constraints.from_model(records, model, rules.comparisons, settings)
+        return cluster_pairs(records, pairs, settings, constraints, must_link, cannot_link)
+    ends = _to_dense_pairs(pairs, orig, keep_all=True)
+    known = (ends >= 0).all(axis=1)
+    dense = pairs[known].copy()
+    dense["left_record_id"], dense["right_record_id"] = ends[known, 0], ends[known, 1]
+    dense_records = records.assign(record_id=np.arange(len(orig), dtype=np.int64))
+    constraints = Constraints.from_model(dense_records, model, rules.comparisons, settings)
+    result = cluster_pairs(dense_records, dense.reset_index(drop=True), settings, constraints,
+                           _to_dense_pairs(must_link, orig), _to_dense_pairs(cannot_link, orig))
+    cl = result.clusters
+    return ClusterResult(pd.DataFrame({
+        "record_id": orig[cl["record_id"].to_numpy()],
+        "cluster_id": orig[cl["cluster_id"].to_numpy()],
+    }), result.report)
+
+
+def _to_dense_pairs(pairs: object, orig_ids: np.ndarray,
+                    keep_all: bool = False) -> np.ndarray | None:
+    """Pairs given in original record_ids -> dense positions in sorted ``orig_ids``.
+
+    Pairs naming an unknown id are dropped, or with ``keep_all`` kept as -1 (row-aligned).
+    """
     if pairs is None:
         return None
-
     a, b = _as_pairs(pairs)
+    if orig_ids.size == 0:
+        return np.full((len(a), 2), -1, np.int64) if keep_all else np.empty((0, 2), np.int64)
     pa = np.searchsorted(orig_ids, a)
     pb = np.searchsorted(orig_ids, b)
     pa_c, pb_c = np.minimum(pa, orig_ids.size - 1), np.minimum(pb, orig_ids.size - 1)
     ok = (pa < orig_ids.size) & (pb < orig_ids.size)
     ok &= (orig_ids[pa_c] == a) & (orig_ids[pb_c] == b)
+    if keep_all:
+        return np.where(ok[:, None], np.column_stack([pa_c, pb_c]), -1).astype(np.int64)
     return np.column_stack([pa[ok], pb[ok]]).astype(np.int64)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +50,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def publish_run(output_dir: Path, run_id: str,
-                tables: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, pa.Schema]],
-                documents: Mapping[str, str | bytes | dict[str, Any]]) -> Path:
+                tables: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, pa.Schema | None]],
+                documents: Mapping[str, str | bytes | dict[str, Any]],
+                on_step: Callable[[str], None] | None = None) -> Path:
     """Write every table and document for ``run_id``, then move ``latest`` to it atomically.
 
     ``tables`` maps names to frames, or to (frame, Arrow schema) to pin column types.
     ``documents`` maps file names (``audit.json``, ``audit_report.html``, ``model.json``) to
-    text, bytes or JSON-serializable dicts.
+    text, bytes or JSON-serializable dicts. ``on_step`` is called with ``run.half_written``
+    and ``run.renamed`` (the state owner's fault-injection points).
     """
+    step = on_step or (lambda name: None)
     output_dir = Path(output_dir)
     runs = output_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -68,9 +71,11 @@ def publish_run(output_dir: Path, run_id: str,
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()
-    for name, frame in tables.items():
+    for i, (name, frame) in enumerate(tables.items()):
         frame, schema = frame if isinstance(frame, tuple) else (frame, None)
         write_parquet(frame, partial / f"{name}.parquet", schema)
+        if i == 0:
+            step("run.half_written")
     for name, doc in documents.items():
         target = partial / name
         if isinstance(doc, dict):
@@ -86,6 +91,7 @@ def publish_run(output_dir: Path, run_id: str,
     _fsync_dir(partial)
     os.replace(partial, final)
     _fsync_dir(runs)
+    step("run.renamed")
     point_latest(output_dir, final)
     return final
 
