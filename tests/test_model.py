@@ -218,7 +218,7 @@ def test_conditional_u_discounts_agreement_that_comes_with_another_comparison() 
     model = train_model(rec, result, comps, ModelSettings(u_random_pairs=20000),
                         fam.size * (fam.size - 1) // 2)
     street_params = model.comparisons[1]
-    assert street_params.u_given == ["family"]
-    assert street_params.u_conditional[0] > 100 * street_params.u[0]
+    assert street_params.u_given == [["family"]]
+    assert street_params.u_conditional[0][0] > 100 * street_params.u[0]
     weights = score_pairs(result, model, left, left + 1)["w_street"]
     assert (weights < street_params.weights()[0] - 5).all()  # conditional u applied

@@ -161,7 +161,8 @@ def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
                         "thin_evidence": int(row.get("thin_evidence", 0) or 0),
                         "quarantine_reasons": by_reason.get(src, {})})
     totals = {k: sum(s[k] for s in sources)
-              for k in ("rows_read", "clean", "quarantined", "suppressed", "thin_evidence")}
+              for k in ("rows_read", "clean", "quarantined", "suppressed")}
+    thin_total = sum(s["thin_evidence"] for s in sources)
     passed = all(s["balanced"] for s in sources)
     if passed:
         takeaway = (f"{totals['rows_read']:,} rows in = {totals['clean']:,} clean + "
@@ -170,7 +171,11 @@ def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
     else:
         bad = ", ".join(s["source"] for s in sources if not s["balanced"])
         takeaway = f"Rows were lost: the accounting invariant FAILED for {bad}."
+    if thin_total:
+        takeaway += (f" {thin_total:,} clean records are held by a name part and one other "
+                     "attribute only (thin evidence).")
     return {"takeaway": takeaway, "sources": sources, "totals": totals,
+            "thin_evidence": thin_total,
             "invariant_passed": passed, "quarantine_by_reason": reason_rows}
 
 

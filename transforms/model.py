@@ -48,13 +48,14 @@ class ComparisonParams:
     tf_levels: list[bool]
     u_candidates: list[float] = field(default_factory=list)
     fixed_weights: list[float | None] = field(default_factory=list)
-    u_given: list[str] = field(default_factory=list)  # u_conditional: when these agree
-    u_conditional: list[float] = field(default_factory=list)
+    # u among pairs that agree on each set of comparisons of u_given (same order)
+    u_given: list[list[str]] = field(default_factory=list)
+    u_conditional: list[list[float]] = field(default_factory=list)
 
-    def weights(self, conditional: bool = False) -> np.ndarray:
-        """log2(m/u) per level, or the level's configured fixed weight; ``conditional``:
-        with u measured among pairs that agree on ``u_given``."""
-        u = self.u_conditional if conditional and self.u_conditional else self.u
+    def weights(self, given: int | None = None) -> np.ndarray:
+        """log2(m/u) per level, or the level's configured fixed weight; ``given``: with u
+        measured among pairs that agree on the ``given``-th set of ``u_given``."""
+        u = self.u if given is None else self.u_conditional[given]
         w = np.log2(np.asarray(self.m) / np.asarray(u))
         for i, f in enumerate(self.fixed_weights):
             if f is not None:
@@ -273,8 +274,8 @@ def train_model(
             u=[float(x) for x in u_rand[i]],
             tf_levels=list(c.tf_levels),
             fixed_weights=list(c.fixed_weights),
-            u_given=list(used[i].u_given) if i in u_cond else [],
-            u_conditional=[float(x) for x in u_cond.get(i, [])],
+            u_given=[list(g) for g, _ in u_cond.get(i, [])],
+            u_conditional=[[float(x) for x in u] for _, u in u_cond.get(i, [])],
         )
         for i, c in enumerate(candidates.comparisons)
     ]
@@ -370,10 +371,10 @@ def pairs_agreeing_on(codes: np.ndarray, n_pairs: int, rng: np.random.Generator,
 def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                    candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
                    prior: float, settings: ModelSettings,
-                   link_type: str) -> dict[int, np.ndarray]:
-    """u of each comparison with ``u_given``, among pairs that agree exactly on the first
-    column of those other comparisons (e-mail local parts among pairs with one full name;
-    addresses among pairs with one surname).
+                   link_type: str) -> dict[int, list[tuple[tuple[str, ...], np.ndarray]]]:
+    """u of each comparison with ``u_given``, per set: among pairs that agree exactly on the
+    first column of every comparison of the set (addresses among pairs with one surname;
+    e-mail local parts among pairs with one full name).
 
     Such a sample holds many matches (one person's records share a name), so u is not
     their level shares: EM over the sample's other comparisons, with m held at the values
@@ -381,15 +382,16 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
     and gives u among the sample's non-matches, with their share.
     """
     names = [c.name for c in candidates.comparisons]
-    out: dict[int, np.ndarray] = {}
+    out: dict[int, list[tuple[tuple[str, ...], np.ndarray]]] = {}
     records = records.sort_values("record_id").reset_index(drop=True)
     source = (pd.factorize(records["source"])[0] if link_type == "link_only"
               and "source" in records.columns else None)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, comp in enumerate(used):
-        if comp.u_given and all(g in names for g in comp.u_given):
-            groups.setdefault(tuple(comp.u_given), []).append(i)
-    for given, targets in groups.items():
+        for given in comp.u_given:
+            if all(g in names for g in given):
+                groups.setdefault(tuple(given), []).append(i)
+    for number, (given, targets) in enumerate(sorted(groups.items())):
         columns = [used[names.index(g)].columns[0] for g in given]
         if not all(c in records.columns for c in columns):
             continue
@@ -397,18 +399,33 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         codes = pd.factorize(pd.MultiIndex.from_frame(joint.fillna("\0")),
                              use_na_sentinel=True)[0]
         codes[joint.isna().any(axis=1).to_numpy()] = -1
-        rng = np.random.default_rng(settings.seed + len(out) + 1)
+        rng = np.random.default_rng(settings.seed + number + 1)
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
         if a.size < 1000:
             continue
         keep = [i for i, n in enumerate(names) if n not in given]
         sample = compare_pairs(records, a, b, [used[i] for i in keep]).levels
-        _, u_c, share, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
-                                     settings, lambda_init=0.5, m_init=[m[i] for i in keep],
-                                     fix_m=True)
+        _, u_c, _, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
+                                 settings, lambda_init=0.5, m_init=[m[i] for i in keep],
+                                 fix_m=True)
         for i in targets:
-            out[i] = u_c[keep.index(i)]
+            seen = int((sample[:, keep.index(i)] >= 0).sum())
+            if seen < settings.em_min_rule_pairs:
+                continue  # too few pairs with a value to tell how non-matches agree
+            u_i = _only_levels(u[i], u_c[keep.index(i)], used[i],
+                               list(candidates.comparisons[i].level_names))
+            out.setdefault(i, []).append((given, u_i))
     return out
+
+
+def _only_levels(u: np.ndarray, u_given: np.ndarray, comp: Comparison,
+                 level_names: list[str]) -> np.ndarray:
+    """``u_given`` on the comparison's ``u_given_levels`` only (all when none are named);
+    the other levels keep their unconditional u (weights are per-level ratios m / u)."""
+    if not comp.u_given_levels:
+        return u_given
+    use = np.array([name in comp.u_given_levels for name in level_names])
+    return np.where(use, u_given, u)
 
 
 def _learn_prior(candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
@@ -600,13 +617,16 @@ def pair_weights(result: ComparisonResult,
         w = w_lvl[lv]
         tf_lvl = np.append(np.asarray(c.tf_levels, dtype=bool), False)[lv]
         lift = np.ones(lv.size)  # u among pairs agreeing on u_given / u among all pairs
-        if c.u_conditional and all(g in position for g in c.u_given):
+        # smaller sets first, so that a pair agreeing on a larger set ends with its u
+        for k in sorted(range(len(c.u_given)), key=lambda k: len(c.u_given[k])):
+            if not all(g in position for g in c.u_given[k]):
+                continue
             agree = np.ones(lv.size, dtype=bool)
-            for g in c.u_given:
+            for g in c.u_given[k]:
                 other = model.comparisons[position[g]]
                 agree &= agreeing(result.levels[:, position[g]], len(other.level_names))
-            w[agree] = np.append(c.weights(conditional=True), 0.0)[lv[agree]]
-            ratio = np.append(np.asarray(c.u_conditional) / np.asarray(c.u), 1.0)
+            w[agree] = np.append(c.weights(given=k), 0.0)[lv[agree]]
+            ratio = np.append(np.asarray(c.u_conditional[k]) / np.asarray(c.u), 1.0)
             lift[agree] = ratio[lv[agree]]
         tf = result.tf.get(c.name)
         if tf is not None and tf_lvl.any():

@@ -109,16 +109,22 @@ class Comparison(StrictModel):
     shared: SharedValues | None = None
     # Weight of the implicit "else" level (values disagree) instead of the learned one.
     else_weight: float | None = None
-    # Other comparisons this one depends on among non-matches (e-mail local parts are
-    # built from names; relatives share surname and address; given names and surnames
-    # come from one language): for pairs that agree on all of them, u is measured among
-    # random pairs that agree on them exactly.
-    u_given: list[str] = []
+    # Other comparisons this one depends on among non-matches (relatives share a surname
+    # and an address; e-mail local parts are built from names; given names and surnames
+    # come from one language): for pairs that agree on every comparison of a set, u is
+    # measured among pairs that agree on them exactly. One set, or several (a pair uses the
+    # largest set it agrees on): [family_name] or [[family_name], [given_name, family_name]].
+    u_given: list[list[str]] = []
+    u_given_levels: list[str] = []  # the levels u_given applies to (default: all)
 
     @field_validator("u_given", mode="before")
     @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+    def _sets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [[value]]
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return [value]
+        return value
 
 
 class ModelSettings(StrictModel):
@@ -216,7 +222,7 @@ class MatchingRules(StrictModel):
                 raise ValueError(f"duplicate {what} names: {sorted(dup)}")
         names = [c.name for c in self.comparisons]
         for c in self.comparisons:
-            for other in c.u_given:
+            for other in (g for given in c.u_given for g in given):
                 if other not in names or other == c.name:
                     raise ValueError(f"comparison {c.name!r}: u_given must name other "
                                      f"comparisons, got {other!r}")
