@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
-from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS, RAW_ATTRIBUTE_PREFIX
 from flows.ledger import ledger_lock, read_ledger
 from transforms import ingest as ingest_mod
 from transforms.audit import build_audit, headline_markdown, invalid_samples
@@ -140,8 +140,8 @@ class NormalizeResult:
 def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> NormalizeResult:
     """Normalize and validate every identity field; unusable rows go to quarantine.
 
-    Typed attributes replace their raw text under ``attr.<name>`` (numbers, dates, booleans,
-    vocabulary terms); the text as exported stays in ``attr_raw.<name>``.
+    Typed attributes replace their raw text under ``attr_<name>`` (numbers, dates, booleans,
+    vocabulary terms); the text as exported stays in ``raw_attr_<name>``.
     """
 
     with timed(ctx, "normalize"):
@@ -165,7 +165,7 @@ def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.
         name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
         raw_col = f"{ATTRIBUTE_PREFIX}{name}"
         if raw_col in out.columns:
-            out[f"attr_raw.{name}"] = out.pop(raw_col)
+            out[f"{RAW_ATTRIBUTE_PREFIX}{name}"] = out.pop(raw_col)
         out[raw_col] = typed[col].to_numpy()
     return out
 
