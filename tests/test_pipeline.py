@@ -10,25 +10,10 @@ import pytest
 
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
-from synth.generate import generate
 from transforms.publish import OUTPUT_TABLES, latest_run_dir
 
 CONTRACT_FILES = [f"{t}.parquet" for t in OUTPUT_TABLES] + [
     "audit_report.html", "audit.json", "model.json"]
-
-
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("exports")
-    generate(150, folder, seed=7)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def first_run(exports: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    summary = run_pipeline(exports / "rules", out)
-    return out, summary
 
 
 def test_every_contract_output_exists_and_latest_points_at_run(first_run) -> None:

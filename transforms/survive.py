@@ -35,6 +35,7 @@ from crm_golden.config.survivorship import (
     RuleName,
     SurvivorshipRules,
 )
+from crm_golden.outputs import field_with_doc, golden_table
 from crm_golden.schema import ATTRIBUTE_PREFIX
 
 _I8_MAX = np.iinfo(np.int64).max
@@ -115,7 +116,8 @@ def attach_golden_ids(golden: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
 
 
 def golden_arrow_schema(golden: pd.DataFrame, rules: SurvivorshipRules) -> pa.Schema:
-    """Arrow schema for writing the golden table: list columns typed even when all empty.
+    """Arrow schema for writing the golden table: list columns typed even when all empty,
+    every field described (``crm_golden.outputs``).
 
     Pass it to ``DataFrame.to_parquet(..., schema=...)``: an all-empty keep_all column
     would otherwise be written as ``list<null>`` and the file schema would change with
@@ -135,7 +137,10 @@ def golden_arrow_schema(golden: pd.DataFrame, rules: SurvivorshipRules) -> pa.Sc
         if name in schema.names:
             i = schema.get_field_index(name)
             schema = schema.set(i, pa.field(name, typ))
-    return schema
+    # each field's meaning, from these rules (the published file documents itself)
+    doc = golden_table(rules)
+    return pa.schema([field_with_doc(f, doc.find(f.name)) for f in schema],
+                     metadata=schema.metadata)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -506,7 +511,11 @@ def _aggregate(
         grouped = values.groupby(recs.cluster[order])
         result = grouped.sum(min_count=1) if op == "sum" else grouped.mean()
     else:
-        long = pd.concat([recs.df[c] for c in present], ignore_index=True)
+        # dates may arrive as datetime64 or, read back from published DATE columns, as
+        # datetime.date objects (with None): compare them as datetime64 either way
+        cast = (lambda s: pd.to_datetime(s, errors="coerce")) if spec.output_type == "date" \
+            else (lambda s: s)
+        long = pd.concat([cast(recs.df[c]) for c in present], ignore_index=True)
         grouped = long.groupby(np.tile(recs.cluster, len(present)))
         result = grouped.max() if op == "max" else grouped.min()
     result = result.reindex(pd.RangeIndex(recs.k)).reset_index(drop=True)
