@@ -40,6 +40,7 @@ from transforms.normalize import (
 )
 from transforms.publish import previous_run_dir, publish_run, write_parquet
 from transforms.report_html import render_report
+from transforms.review_age import previous_queue, with_queued_since
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 from transforms.validate import quality_metrics, split_quarantine
 
@@ -343,6 +344,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         # Pairs a steward already decided never come back to the queue.
         review = drop_decided_pairs(build_review_queue(linked.pairs, normalized.clean),
                                     decisions.ledger)
+        review = with_queued_since(review, previous_queue(previous), ctx.today)  # queue age
         links = linked.pairs
         tables = {
             "golden_customers": (golden.golden, golden.schema),
@@ -363,6 +365,7 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
             review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
             previous_run=previous.name if previous else None, version=package_version(),
             samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
+            links=linked.pairs, clean=normalized.clean,
         )
         html = render_report(audit)
     # Publish and save state under the ledger lock, so a steward verb never interleaves with
