@@ -64,12 +64,19 @@ class RunContext:
         return self.output_dir / "state"
 
 
-def new_run_context(rules_dir: Path, output_dir: Path, today: date | None = None) -> RunContext:
+def new_run_id(started: datetime, salt: str) -> str:
+    """``YYYYMMDDTHHMMSSZ-xxxxxx``: sorts by start time; ``salt`` separates runs that start
+    in the same second (the rules folder, or the Prefect flow run id)."""
+    suffix = hashlib.sha256(f"{started.isoformat()}{salt}".encode()).hexdigest()[:6]
+    return f"{started.strftime('%Y%m%dT%H%M%S')}Z-{suffix}"
+
+
+def new_run_context(rules_dir: Path, output_dir: Path, today: date | None = None,
+                    run_id: str | None = None) -> RunContext:
     started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%S")
-    suffix = hashlib.sha256(f"{started.isoformat()}{rules_dir}".encode()).hexdigest()[:6]
     return RunContext(Path(rules_dir).resolve(), Path(output_dir).resolve(),
-                      f"{stamp}Z-{suffix}", started, today or started.date())
+                      run_id or new_run_id(started, str(rules_dir)), started,
+                      today or started.date())
 
 
 class timed:
