@@ -5,6 +5,7 @@ selects them, ``-m "not prefect_server"`` skips the ~20 s server start).
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import signal
@@ -17,7 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+from prefect.utilities.asyncutils import run_coro_as_sync
 
 from flows.pipeline import run_pipeline
 from synth.generate import generate
@@ -62,6 +66,24 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _drain_prefect_workers() -> None:
+    """Send buffered run logs and events now: after the server stops they would be
+    retried at interpreter exit for a minute and more (as prefect_test_harness does)."""
+
+    async def drain() -> None:
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:
+            pass
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``prefect server start`` on 127.0.0.1, once per session; yields its API URL.
@@ -94,6 +116,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["PREFECT_HOME"] = str(home / "client")
         with temporary_settings({PREFECT_API_URL: url, PREFECT_HOME: home / "client"}):
             yield url
+            _drain_prefect_workers()  # logs and events reach the server before it stops
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
