@@ -41,7 +41,7 @@ def _wanted(req: Requirement, extras: set[str]) -> bool:
 def closure(root_requirements: list[str]) -> dict[str, str]:
     """Canonical name -> installed version for every package the requirements pull in."""
     pins: dict[str, str] = {}
-    todo = [(Requirement(r), set()) for r in root_requirements]
+    todo: list[tuple[Requirement, set[str]]] = [(Requirement(r), set()) for r in root_requirements]
     seen: set[tuple[str, frozenset[str]]] = set()
     while todo:
         req, parent_extras = todo.pop()
