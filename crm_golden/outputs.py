@@ -227,8 +227,10 @@ def links_table() -> Table:
     return Table("links", "one scored candidate pair at or above the review threshold", [
         *PAIR_IDS,
         Column("lvl_<comparison>", I8, "Comparison level the pair reached for <comparison>: "
-               "-1 = a value is missing, 0..L-1 = the levels listed in rules/matching.yaml in "
-               "order (0 = the first, strongest), L = else (the values disagree)."),
+               "-1 = a value is missing, 0..L-1 = the comparison's levels in the order of "
+               "model.json's level_names (the levels listed in rules/matching.yaml that this "
+               "data could compute), L = else (the values disagree). The audit report names "
+               "them in its merge examples."),
         *WEIGHTS,
         Column("band", BAND, "auto_match (merged by the model) or review (a steward should "
                "decide)."),
