@@ -291,7 +291,7 @@ def _generate(rows: int, seed: int) -> pd.DataFrame:
     frame["date_of_birth"] = dob
     frame["tax_id"] = p["tax"]
     frame["company"] = p["company"]
-    frame["attr.consent_email"] = rng.choice(CONSENT, rows)
+    frame["attr_consent_email"] = rng.choice(CONSENT, rows)
     frame.insert(0, "source", source)
     support = source == "support"
     frame.loc[support, "date_of_birth"] = frame.loc[support, "date_of_birth"].str.replace(

@@ -75,24 +75,24 @@ def make_records(
         df[status] = np.where(present, np.where(rng.random(n) < 0.05, "invalid", "valid"),
                               "missing")
     df["email_is_placeholder"] = rng.random(n) < 0.01
-    df["attr.purchases_total"] = np.where(src == "sales", rng.gamma(2, 80, n).round(2), np.nan)
-    df["attr.purchases_count"] = pd.array(np.where(src == "sales", rng.integers(0, 9, n), None),
+    df["attr_purchases_total"] = np.where(src == "sales", rng.gamma(2, 80, n).round(2), np.nan)
+    df["attr_purchases_count"] = pd.array(np.where(src == "sales", rng.integers(0, 9, n), None),
                                           dtype="Int64")
-    df["attr.balance"] = np.where(src == "finance", rng.gamma(1, 50, n).round(2), np.nan)
-    df["attr.open_tickets"] = pd.array(np.where(src == "support", rng.integers(0, 4, n), None),
+    df["attr_balance"] = np.where(src == "finance", rng.gamma(1, 50, n).round(2), np.nan)
+    df["attr_open_tickets"] = pd.array(np.where(src == "support", rng.integers(0, 4, n), None),
                                        dtype="Int64")
-    df["attr.satisfaction"] = np.where(src == "support", rng.integers(1, 6, n), np.nan)
+    df["attr_satisfaction"] = np.where(src == "support", rng.integers(1, 6, n), np.nan)
     for attr in ["created_date", "last_purchase_date", "last_ticket_date",
                  "last_payment_date", "consent_date"]:
-        df["attr." + attr] = _dates(rng, n, 0.4)
-    df["attr.consent_email"] = pd.array(
+        df["attr_" + attr] = _dates(rng, n, 0.4)
+    df["attr_consent_email"] = pd.array(
         np.where(rng.random(n) < 0.5, rng.random(n) < 0.85, None), dtype="boolean")
-    df["attr.consent_phone"] = pd.array(
+    df["attr_consent_phone"] = pd.array(
         np.where(rng.random(n) < 0.3, rng.random(n) < 0.9, None), dtype="boolean")
-    df["attr.preferred_channel"] = np.where(rng.random(n) < 0.5,
+    df["attr_preferred_channel"] = np.where(rng.random(n) < 0.5,
                                             _pick(rng, ["email", "phone", "sms"], n), None)
-    df["attr.payment_method"] = np.where(src == "finance", _pick(rng, ["card", "sepa"], n), None)
-    df["attr.lead_source"] = np.where(src == "marketing", _pick(rng, ["web", "fair"], n), None)
+    df["attr_payment_method"] = np.where(src == "finance", _pick(rng, ["card", "sepa"], n), None)
+    df["attr_lead_source"] = np.where(src == "marketing", _pick(rng, ["web", "fair"], n), None)
     return df
 
 
@@ -139,7 +139,7 @@ def main() -> None:
     kind = rng.random(len(changed))
     edit = changed[kind < 0.6]
     clean2.loc[edit, "email_norm"] = "edited" + pd.Series(edit).astype(str).to_numpy() + "@x.es"
-    clean2.loc[edit, "attr.consent_email"] = False
+    clean2.loc[edit, "attr_consent_email"] = False
     moved = changed[(kind >= 0.6) & (kind < 0.8)]  # linked to another existing customer
     truth2[moved] = rng.integers(0, n_cust, len(moved))
     split = changed[kind >= 0.8]  # split off into a customer of their own

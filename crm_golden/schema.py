@@ -12,7 +12,7 @@ Canonical record (output of ``transforms.ingest``)
 ``source_file``      file name the row came from
 ``source_row``       int, 1-based data row number in that file (header excluded)
 identity fields      ``IDENTITY_FIELDS`` below, raw strings as exported (or <NA>)
-attributes           one column per mapped attribute, named ``attr.<name>``
+attributes           one column per mapped attribute, named ``attr_<name>``
 
 Normalized record (output of ``transforms.normalize.normalize_records``)
 -----------------------------------------------------------------------
@@ -44,7 +44,10 @@ IDENTITY_FIELDS = [
     "tax_id",
 ]
 
-ATTRIBUTE_PREFIX = "attr."
+ATTRIBUTE_PREFIX = "attr_"
+# The text of a typed attribute as exported (``raw_attr_<name>``); a prefix of its own so
+# that no attribute name can collide with it.
+RAW_ATTRIBUTE_PREFIX = "raw_attr_"
 
 STATUSES = ["valid", "fixed", "invalid", "missing"]
 

@@ -1,4 +1,9 @@
-"""``crm-golden``: the one console script. Subcommands call the same code as the flows."""
+"""``crm-golden``: the one console script. Subcommands call the same code as the flows.
+
+Exit codes: 0 done; 1 a run failed (its completed stages are kept: ``run --resume``);
+2 bad input (arguments, rules, exports; one line on stderr, never a traceback);
+3 the run published but tripped ``--fail-on`` (stop downstream jobs); 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,26 @@ import argparse
 import json
 import logging
 import os
+import platform
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import prefect
 from prefect import tags
 
+from crm_golden import __version__
 from crm_golden.config.base import ConfigError
+from crm_golden.config.rules import load_rules
+from crm_golden.outputs import rules_markdown
 from flows import prefect_server, steward
-from flows.pipeline import crm_golden_pipeline, run_pipeline
+from flows.checkpoints import ResumeError, stages_dir
+from flows.logs import configure_logging
+from flows.pipeline import DataQualityGateFailed, crm_golden_pipeline, run_pipeline
+from flows.stages import new_run_id
 from flows.state import StateError
 from flows.steward import StewardError
 from synth.generate import generate
@@ -24,9 +38,12 @@ from synth.shapes import SHAPES, generate_shape
 from transforms.baseline import exact_key_clusters
 from transforms.evaluate import difficulty_profile, pairwise_metrics
 from transforms.ingest import InputError, RowAccountingError
+from transforms.preflight import peek_export
 from transforms.publish import latest_run_dir
 
 log = logging.getLogger("crm_golden")
+
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 def _quiet_prefect() -> None:
@@ -37,30 +54,89 @@ def _quiet_prefect() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    if args.no_prefect:
+    run_id = args.resume or new_run_id(datetime.now(UTC), str(args.rules))
+    resume = args.resume is not None
+    try:
+        if args.no_prefect:
+            summary = run_pipeline(args.rules, args.output, retrain_model=args.retrain,
+                                   run_id=run_id, resume=resume, fail_on=args.fail_on)
+        else:
+            _quiet_prefect()
+            # The temporary server dies with this process, however it dies; flow runs a
+            # kill left RUNNING are marked Crashed first (see flows.prefect_server).
+            with prefect_server.temporary_server() as url:
+                if url:
+                    prefect_server.mark_abandoned_runs_crashed(crm_golden_pipeline.name)
+                with tags(prefect_server.run_tag()):
+                    summary = crm_golden_pipeline(rules_dir=str(args.rules),
+                                                  output_dir=str(args.output),
+                                                  retrain_model=args.retrain,
+                                                  run_id=None if resume else run_id,
+                                                  resume_run_id=run_id if resume else None,
+                                                  fail_on=args.fail_on)
+    except DataQualityGateFailed as exc:
+        _print_summary(exc.summary, args.output, t0)
+        print(f"crm-golden: {exc}", file=sys.stderr)
+        return EXIT_GATE
+    except (ConfigError, ResumeError, RowAccountingError, InputError, StateError, OSError,
+            KeyboardInterrupt):
+        raise  # one-line messages in main()
+    except Exception as exc:  # noqa: BLE001 - a failed run: one line and how to resume
+        log.debug("run %s failed", run_id, exc_info=True)
+        kept = stages_dir(Path(args.output).resolve(), run_id).is_dir()
+        hint = (f"; completed stages are kept: crm-golden run --resume {run_id} --output "
+                f"{args.output}" if kept else "")
+        print(f"crm-golden: run {run_id} failed: {type(exc).__name__}: "
+              f"{str(exc).splitlines()[0][:300] if str(exc) else ''}{hint} "
+              "(-vv shows the traceback)", file=sys.stderr)
+        return EXIT_FAILED
+    _print_summary(summary, args.output, t0)
+    return 0
 
-        summary = run_pipeline(args.rules, args.output, retrain_model=args.retrain)
-    else:
-        _quiet_prefect()
-        # The temporary server dies with this process, however it dies; flow runs a kill
-        # left RUNNING are marked Crashed first (see flows.prefect_server).
-        with prefect_server.temporary_server() as url:
-            if url:
-                prefect_server.mark_abandoned_runs_crashed(crm_golden_pipeline.name)
-            with tags(prefect_server.run_tag()):
-                summary = crm_golden_pipeline(rules_dir=str(args.rules),
-                                              output_dir=str(args.output),
-                                              retrain_model=args.retrain)
+
+def _print_summary(summary: dict, output: Path, t0: float) -> None:
     summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(summary, indent=2))
-    print(f"outputs: {Path(args.output).resolve() / 'latest'}")
+    print(f"outputs: {Path(output).resolve() / 'latest'}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the rules and peek at every export without running (see transforms.preflight)."""
+    rules = load_rules(args.rules)  # a ConfigError names file and key (exit 2 in main)
+    comparisons = len(getattr(rules.matching, "comparisons", []))
+    print(f"rules {rules.folder}: {len(rules.sources)} sources, {comparisons} comparisons, "
+          f"{len(rules.survivorship.fields)} golden field groups: OK")
+    bad = 0
+    for cfg in rules.sources:
+        peek = peek_export(cfg)
+        shape = " ".join(x for x in (peek.format, peek.encoding,
+                                     repr(peek.delimiter) if peek.delimiter else None) if x)
+        mapped = len(cfg.export_columns())
+        status = "ok   " if peek.ok else "ERROR"
+        print(f"{status} {cfg.name}: {peek.file} ({shape}), {len(peek.columns)} columns, "
+              f"{mapped} mapped")
+        for problem in peek.problems:
+            print(f"      {cfg.name}: {problem}")
+        for note in peek.notes:
+            print(f"      note: {note}")
+        bad += not peek.ok
+    if bad:
+        print(f"crm-golden: {bad} of {len(rules.sources)} exports do not fit their rules",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    """The data dictionary of the published files for a rules folder (docs/outputs.md)."""
+    print(rules_markdown(load_rules(args.rules), str(args.rules)), end="")
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.customers < 1:
         print(f"crm-golden: --customers must be >= 1 (got {args.customers})", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     t0 = time.perf_counter()
     if args.shape == "crm":
         counts = generate(args.customers, Path(args.output), seed=args.seed)
@@ -74,8 +150,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-
-
     run_dir = latest_run_dir(Path(args.output))
     truth = pd.read_csv(args.truth, dtype=str, keep_default_na=False)
     crosswalk = pd.read_parquet(run_dir / "crosswalk.parquet")
@@ -158,71 +232,120 @@ def cmd_history(args: argparse.Namespace) -> int:
 def _steward_args(p: argparse.ArgumentParser, reason_required: bool = True) -> None:
     p.add_argument("--reason", required=reason_required, help="why (kept in the ledger)")
     p.add_argument("--by", default=None, help="who decides (default: $USER)")
-    p.add_argument("--output", type=Path, default=Path("output"))
+    p.add_argument("--output", type=Path, default=Path("output"),
+                   help="output folder holding latest/ and state/ (default: output)")
     p.add_argument("--rules", type=Path, default=None,
                    help="rules folder of the latest run (default: the one it recorded)")
 
 
+def _version() -> str:
+    return (f"crm-golden {__version__} (prefect {prefect.__version__}, "
+            f"python {platform.python_version()})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crm-golden", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser = argparse.ArgumentParser(
+        prog="crm-golden", description="Golden customer profiles from department exports.",
+        epilog="exit codes: 0 done, 1 run failed (resumable), 2 bad input, "
+               "3 data-quality gate (--fail-on) tripped, 130 interrupted")
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="-v: stage progress with counts and timings; -vv: per-source "
+                             "details, model and bands, and tracebacks")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="log lines on stderr as text (default) or one JSON object "
+                             "per line")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the whole pipeline")
-    run.add_argument("--rules", type=Path, default=Path("rules"))
-    run.add_argument("--output", type=Path, default=Path("output"))
+    run.add_argument("--rules", type=Path, default=Path("rules"),
+                     help="rules folder: sources/*.yaml, matching, survivorship... "
+                          "(default: rules)")
+    run.add_argument("--output", type=Path, default=Path("output"),
+                     help="output folder; the run goes to OUTPUT/runs/<run_id>/ and "
+                          "OUTPUT/latest points at it (default: output)")
     run.add_argument("--retrain", action="store_true",
                      help="retrain the match model even if a saved one fits the rules")
     run.add_argument("--no-prefect", action="store_true",
                      help="call the stages directly, without a Prefect flow run")
+    run.add_argument("--resume", metavar="RUN_ID", default=None,
+                     help="continue a failed run from its last completed stage (its rules "
+                          "must be unchanged)")
+    run.add_argument("--fail-on", choices=["never", "warnings", "errors"], default="never",
+                     help="exit 3 after publishing when the audit has errors, or warnings "
+                          "or errors (default: never)")
     run.set_defaults(func=cmd_run)
 
+    val = sub.add_parser("validate", help="check the rules and peek at every export "
+                                          "(columns, encoding, delimiter) without running")
+    val.add_argument("--rules", type=Path, default=Path("rules"),
+                     help="rules folder to check (default: rules)")
+    val.set_defaults(func=cmd_validate)
+
+    dic = sub.add_parser("dictionary", help="print the data dictionary of the published "
+                                            "files (markdown) for a rules folder")
+    dic.add_argument("--rules", type=Path, default=Path("rules"),
+                     help="rules folder whose attributes, comparisons and golden fields to "
+                          "list (default: rules)")
+    dic.set_defaults(func=cmd_dictionary)
+
     gen = sub.add_parser("generate", help="write synthetic department exports with ground truth")
-    gen.add_argument("--customers", type=int, required=True)
-    gen.add_argument("--output", type=Path, required=True)
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--customers", type=int, required=True,
+                     help="number of synthetic customers (>= 1)")
+    gen.add_argument("--output", type=Path, required=True,
+                     help="folder for the exports, truth.csv and a rules/ folder")
+    gen.add_argument("--seed", type=int, default=42,
+                     help="random seed: the same seed gives the same files (default: 42)")
     gen.add_argument("--shape", choices=["crm", *SHAPES], default="crm",
                      help="crm: the four department exports (default); loyalty: a loyalty "
                           "programme export; registry: an event/civil register")
     gen.set_defaults(func=cmd_generate)
 
     ev = sub.add_parser("evaluate", help="precision/recall/F1 of the latest run against truth")
-    ev.add_argument("--truth", type=Path, required=True)
-    ev.add_argument("--output", type=Path, default=Path("output"))
+    ev.add_argument("--truth", type=Path, required=True,
+                    help="truth.csv written by generate (source, source_record_id, person)")
+    ev.add_argument("--output", type=Path, default=Path("output"),
+                    help="output folder whose latest run to evaluate (default: output)")
     ev.set_defaults(func=cmd_evaluate)
 
     mg = sub.add_parser("merge", help="merge golden profiles (the oldest id survives)")
-    mg.add_argument("golden_ids", nargs="+", metavar="GOLDEN_ID")
+    mg.add_argument("golden_ids", nargs="+", metavar="GOLDEN_ID", help="profiles to merge")
     _steward_args(mg)
     mg.set_defaults(func=cmd_merge)
 
     sp = sub.add_parser("split", help="move records out of their profile into a new one")
-    sp.add_argument("records", nargs="+", metavar="SOURCE:RECORD_ID")
+    sp.add_argument("records", nargs="+", metavar="SOURCE:RECORD_ID",
+                    help="records to move out, as source:source_record_id")
     _steward_args(sp)
     sp.set_defaults(func=cmd_split)
 
     ns = sub.add_parser("not-same", aliases=["not-a-match"],  # DESIGN.md calls it not-a-match
                         help="two records are different people, for good")
-    ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID")
+    ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID",
+                    help="the two records, as source:source_record_id")
     _steward_args(ns)
     ns.set_defaults(func=cmd_not_same)
 
     rv = sub.add_parser("review", help="the review queue as a spreadsheet")
     rsub = rv.add_subparsers(dest="review_command", required=True)
     rx = rsub.add_parser("export", help="write the review queue as CSV")
-    rx.add_argument("file", type=Path, metavar="FILE.csv")
-    rx.add_argument("--band", default="review", choices=["review", "auto_match", "all"])
-    rx.add_argument("--output", type=Path, default=Path("output"))
+    rx.add_argument("file", type=Path, metavar="FILE.csv", help="file to write")
+    rx.add_argument("--band", default="review", choices=["review", "auto_match", "all"],
+                    help="which pairs: review (default), auto_match or all")
+    rx.add_argument("--output", type=Path, default=Path("output"),
+                    help="output folder whose latest run to export (default: output)")
     rx.set_defaults(func=cmd_review_export)
     ri = rsub.add_parser("import", help="record a filled-in review CSV as decisions")
-    ri.add_argument("file", type=Path, metavar="FILE.csv")
+    ri.add_argument("file", type=Path, metavar="FILE.csv",
+                    help="the exported file with decision (accept/reject) filled in")
     _steward_args(ri, reason_required=False)
     ri.set_defaults(func=cmd_review_import)
 
     hi = sub.add_parser("history", help="a profile's membership and decisions over time")
-    hi.add_argument("golden_id", metavar="GOLDEN_ID")
-    hi.add_argument("--output", type=Path, default=Path("output"))
-    hi.add_argument("--json", action="store_true")
+    hi.add_argument("golden_id", metavar="GOLDEN_ID", help="the profile (or a retired id)")
+    hi.add_argument("--output", type=Path, default=Path("output"),
+                    help="output folder (default: output)")
+    hi.add_argument("--json", action="store_true", help="print JSON instead of text")
     hi.set_defaults(func=cmd_history)
     return parser
 
@@ -230,29 +353,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "matplotlib", "matplotlib.category"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(args.verbose, args.log_format)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("crm-golden: interrupted; published outputs and state are unchanged or "
               "complete, the next command finishes or cleans up", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except ConfigError as exc:
         sep = "\n" if "\n" in str(exc) else " "  # one line per problem
         print(f"crm-golden: configuration error:{sep}{exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except InputError as exc:
         print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)
-        return 2
-    except (RowAccountingError, StateError) as exc:
+        return EXIT_BAD_INPUT
+    except (ResumeError, RowAccountingError, StateError) as exc:
         print(f"crm-golden: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"crm-golden: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError as exc:
+        print(f"crm-golden: cannot decode a file as {exc.encoding} (byte 0x"
+              f"{exc.object[exc.start]:02x} at offset {exc.start}); check the encoding "
+              "(crm-golden validate --rules DIR)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"crm-golden: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

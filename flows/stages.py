@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
-from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS, RAW_ATTRIBUTE_PREFIX
 from flows import state
 from flows.state import StateSnapshot, StateUpdate
 from transforms import decisions as dec
@@ -39,6 +39,7 @@ from transforms.normalize import (
 )
 from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
+from transforms.review_age import previous_queue, with_queued_since
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 from transforms.validate import quality_metrics, split_quarantine, thin_evidence
 
@@ -63,12 +64,19 @@ class RunContext:
         return self.output_dir / "state"
 
 
-def new_run_context(rules_dir: Path, output_dir: Path, today: date | None = None) -> RunContext:
+def new_run_id(started: datetime, salt: str) -> str:
+    """``YYYYMMDDTHHMMSSZ-xxxxxx``: sorts by start time; ``salt`` separates runs that start
+    in the same second (the rules folder, or the Prefect flow run id)."""
+    suffix = hashlib.sha256(f"{started.isoformat()}{salt}".encode()).hexdigest()[:6]
+    return f"{started.strftime('%Y%m%dT%H%M%S')}Z-{suffix}"
+
+
+def new_run_context(rules_dir: Path, output_dir: Path, today: date | None = None,
+                    run_id: str | None = None) -> RunContext:
     started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%S")
-    suffix = hashlib.sha256(f"{started.isoformat()}{rules_dir}".encode()).hexdigest()[:6]
     return RunContext(Path(rules_dir).resolve(), Path(output_dir).resolve(),
-                      f"{stamp}Z-{suffix}", started, today or started.date())
+                      run_id or new_run_id(started, str(rules_dir)), started,
+                      today or started.date())
 
 
 class timed:
@@ -140,8 +148,8 @@ class NormalizeResult:
 def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> NormalizeResult:
     """Normalize and validate every identity field; unusable rows go to quarantine.
 
-    Typed attributes replace their raw text under ``attr.<name>`` (numbers, dates, booleans,
-    vocabulary terms); the text as exported stays in ``attr_raw.<name>``.
+    Typed attributes replace their raw text under ``attr_<name>`` (numbers, dates, booleans,
+    vocabulary terms); the text as exported stays in ``raw_attr_<name>``.
     """
 
     with timed(ctx, "normalize"):
@@ -167,7 +175,7 @@ def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.
         name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
         raw_col = f"{ATTRIBUTE_PREFIX}{name}"
         if raw_col in out.columns:
-            out[f"attr_raw.{name}"] = out.pop(raw_col)
+            out[f"{RAW_ATTRIBUTE_PREFIX}{name}"] = out.pop(raw_col)
         out[raw_col] = typed[col].to_numpy()
     return out
 
@@ -438,6 +446,7 @@ def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
         # Pairs a steward already decided never come back to the queue.
         review = drop_decided_pairs(build_review_queue(linked.pairs, normalized.clean),
                                     decisions.ledger)
+        review = with_queued_since(review, previous_queue(previous), ctx.today)  # queue age
         tables = {
             "golden_customers": (golden.golden, golden.schema),
             "crosswalk": golden.crosswalk,
@@ -458,6 +467,7 @@ def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
             review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
             previous_run=previous.name if previous else None, version=package_version(),
             samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
+            links=linked.pairs, clean=normalized.clean,
         )
         html = render_report(audit)
     documents = {"audit.json": audit, "audit_report.html": html,

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from transforms.golden_ids import REGISTRY_FILES, GoldenIdRegistry
-from transforms.publish import latest_run_dir, point_latest, publish_run, write_parquet
+from transforms.publish import STAGES_DIR, latest_run_dir, point_latest, publish_run, write_parquet
 
 log = logging.getLogger("crm_golden.state")
 
@@ -453,7 +453,16 @@ def recover(output_dir: Path) -> list[str]:
         for p in runs.iterdir():
             stale_run = p.is_dir() and not p.name.endswith(".partial") and (
                 (run_generation(p) or 0) > cur)
-            if p.name.endswith(".partial") or stale_run:
+            if p.name.endswith(".partial") and (p / STAGES_DIR).is_dir():
+                # a failed run's completed stages stay: `run --resume` continues from them
+                for leftover in p.iterdir():
+                    if leftover.name != STAGES_DIR:
+                        if leftover.is_dir():
+                            shutil.rmtree(leftover, ignore_errors=True)
+                        else:
+                            leftover.unlink(missing_ok=True)
+                        notes.append(f"removed a half-written output of run {p.name}")
+            elif p.name.endswith(".partial") or stale_run:
                 shutil.rmtree(p, ignore_errors=True)
                 notes.append(f"removed unfinished run folder {p.name}")
     if sd.is_dir():

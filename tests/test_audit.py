@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from transforms.audit import build_audit, headline_markdown, invalid_samples
+from transforms.mask import mask_email
 
 # Real-looking personal data that must never appear unmasked in any output.
 PEOPLE = [
@@ -162,6 +163,26 @@ def golden_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def clean_frame() -> pd.DataFrame:
+    """Clean records 0..3, one per person (personal data the examples must mask)."""
+    return pd.DataFrame({
+        "record_id": range(4), "source": ["marketing", "sales", "support", "finance"],
+        "name_given": [p["given"] for p in PEOPLE], "name_family": [p["family"] for p in PEOPLE],
+        "email_norm": [p["email"] for p in PEOPLE], "phone_e164": [p["phone"] for p in PEOPLE],
+    })
+
+
+def links_frame() -> pd.DataFrame:
+    """Scored pairs: two auto-matches and a review pair, with levels and weights."""
+    return pd.DataFrame({
+        "left_record_id": [0, 0, 1], "right_record_id": [1, 2, 3],
+        "match_weight": [12.5, 11.0, 5.25], "match_probability": [0.9999, 0.999, 0.97],
+        "lvl_email": pd.array([0, 1, -1], dtype="int8"), "w_email": [16.0, -2.41, 0.0],
+        "lvl_given_name": pd.array([0, 0, 0], dtype="int8"), "w_given_name": [6.17, 6.17, 6.17],
+        "band": ["auto_match", "auto_match", "review"],
+    })
+
+
 def make_inputs(tmp_path: Path, previous_run: str | None = None,
                 email_invalid_marketing: int = 12) -> dict:
     """Keyword arguments for ``build_audit`` with personal data in every frame."""
@@ -206,6 +227,7 @@ def make_inputs(tmp_path: Path, previous_run: str | None = None,
         "match_probability": [0.97, 0.99],
         "l_name_given": [PEOPLE[0]["given"], PEOPLE[1]["given"]],
         "r_email_norm": [PEOPLE[0]["email"], PEOPLE[1]["email"]],
+        "queued_since": [date(2024, 12, 30), date(2024, 12, 12)],  # 2 and 20 days old
     })
     samples = pd.DataFrame(BAD_SAMPLES, columns=["source", "field", "reason", "value"])
     crosswalk = pd.DataFrame({
@@ -215,6 +237,7 @@ def make_inputs(tmp_path: Path, previous_run: str | None = None,
                       "G00000001", "G00000002", "G00000000", "G00000002", "G00000003"],
     })
     return dict(
+        links=links_frame(), clean=clean_frame(),
         ctx=ctx, rules=fake_rules(), files=files, accounting=accounting,
         quarantine=pd.DataFrame(qrows), quality=quality_frame(email_invalid_marketing),
         unmapped=unmapped, link_metrics=link_metrics(), golden=golden_frame(),
@@ -310,7 +333,7 @@ def test_matching_clusters_and_changes(built: tuple[dict, str]) -> None:
                                   "records_per_profile": 1.333, "profiles_with_duplicates": 1}
     ch = audit["changes"]
     assert ch["churn"]["created"] == 3 and ch["decisions"] == {"applied": 2, "stale": 1}
-    assert ch["review"]["pairs"] == 2 and ch["review"]["age_days"] is None
+    assert ch["review"]["pairs"] == 2 and ch["review"]["age_days"]["oldest"] == 20
     assert {d["metric"] for d in ch["vs_previous"]} >= {"golden profiles", "rows read",
                                                         "review pairs"}
     assert 5 <= audit["run"]["duration_s"] < 600
@@ -379,3 +402,27 @@ def test_fields_a_source_does_not_export_are_not_shown_as_incomplete(tmp_path: P
     cells = {(c["source"], c["field"]): c for c in build_audit(**kwargs)["quality"]["fields"]}
     assert cells[("finance", "email")]["completeness"] is None      # not exported
     assert cells[("marketing", "email")]["completeness"] == 0.0     # exported, but empty
+
+
+def test_merge_examples_explain_each_comparison_masked(tmp_path: Path) -> None:
+    audit = build_audit(**make_inputs(tmp_path))
+    examples = audit["matching"]["examples"]
+    assert [e["band"] for e in examples] == ["auto_match", "auto_match", "review"]
+    strongest = {c["comparison"]: c for c in examples[0]["comparisons"]}
+    assert strongest["email"]["level"] == "exact" and strongest["email"]["weight"] == 16.0
+    assert strongest["email"]["verdict"] == "agrees"
+    assert strongest["email"]["left"] == mask_email(PEOPLE[0]["email"])
+    assert examples[0]["takeaway"].startswith("Merged at weight 12.5: email exact (+16.0)")
+    weakest = {c["comparison"]: c for c in examples[1]["comparisons"]}
+    assert (weakest["email"]["level"], weakest["email"]["verdict"]) == ("else", "disagrees")
+    review = {c["comparison"]: c for c in examples[2]["comparisons"]}
+    assert review["email"]["verdict"] == "no value"
+    text = json.dumps(examples, ensure_ascii=False)
+    for raw in raw_values():
+        assert raw not in text
+
+
+def test_review_queue_age_comes_from_queued_since(tmp_path: Path) -> None:
+    audit = build_audit(**make_inputs(tmp_path))
+    age = audit["changes"]["review"]["age_days"]
+    assert (age["oldest"], age["under_7"], age["7_to_30"], age["over_30"]) == (20, 1, 1, 0)

@@ -124,7 +124,7 @@ def test_jsonl_reader_with_bad_line(tmp_path: Path) -> None:
         "attributes: {open_tickets: {column: tickets, type: integer}}\n")))
     records, quarantine = to_canonical(cfg, read_export(cfg))
     assert list(records["full_name"]) == ["Petrov, Ivan", "Смирнова Ольга"]
-    assert list(records["attr.open_tickets"].fillna("<NA>")) == ["2", "<NA>"]
+    assert list(records["attr_open_tickets"].fillna("<NA>")) == ["2", "<NA>"]
     assert list(records["source_row"]) == [1, 3]
     assert sorted(quarantine["reason"]) == ["malformed_json", "not_an_object"]
 
@@ -141,7 +141,7 @@ def test_xlsx_and_parquet_readers(tmp_path: Path) -> None:
         )))
         records, quarantine = to_canonical(cfg, read_export(cfg))
         assert list(records["source_record_id"]) == ["10", "11"], fmt
-        assert list(records["attr.created_date"]) == ["2021-03-04", "2020-12-31"], fmt
+        assert list(records["attr_created_date"]) == ["2021-03-04", "2020-12-31"], fmt
         assert quarantine.empty
 
 

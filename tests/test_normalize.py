@@ -35,8 +35,8 @@ def _records() -> pd.DataFrame:
             "date_of_birth": ["03/04/1985", "25.12.1979", "12/25/1979", None],
             "tax_id": ["12345678Z", "7707083893", None, None],
             "company": ["Acme Iberia, S.L.", "ООО «Ромашка»", None, None],
-            "attr.consent_email": ["Sí", "да", "maybe", None],
-            "attr.purchases_total": ["1.234,56", "99,90", "1,234.56", None],
+            "attr_consent_email": ["Sí", "да", "maybe", None],
+            "attr_purchases_total": ["1.234,56", "99,90", "1,234.56", None],
         }
     )
 
@@ -131,7 +131,7 @@ def test_normalize_attributes_and_report():
     assert frame["attr_norm.purchases_total"].tolist()[:3] == pytest.approx([1234.56, 99.9, 1234.56])
     row = report[(report.source == "us_sales") & (report.attribute == "consent_email")].iloc[0]
     assert row.unmapped == 1 and row.unmapped_distinct == 1
-    assert "attr.consent_email" in rec.columns  # raw untouched
+    assert "attr_consent_email" in rec.columns  # raw untouched
 
 
 

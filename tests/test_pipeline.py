@@ -7,28 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter
 
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
-from synth.generate import generate
 from transforms.publish import OUTPUT_TABLES, latest_run_dir
 
 CONTRACT_FILES = [f"{t}.parquet" for t in OUTPUT_TABLES] + [
     "audit_report.html", "audit.json", "model.json"]
-
-
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("exports")
-    generate(150, folder, seed=7)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def first_run(exports: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    summary = run_pipeline(exports / "rules", out)
-    return out, summary
 
 
 def test_every_contract_output_exists_and_latest_points_at_run(first_run) -> None:
@@ -100,17 +87,75 @@ def test_cli_config_error_is_reported_with_file_and_key(tmp_path: Path,
     assert "x.yaml" in err and "columns" in err
 
 
-@pytest.mark.flow
-def test_prefect_flow_runs_the_pipeline(prefect_harness, exports: Path, tmp_path: Path) -> None:
-    from flows.pipeline import crm_golden_pipeline
+def prefect_run_view(flow_run_id) -> tuple[str, list[tuple[str, int, str]], list]:
+    """The flow run's name, its task runs (name, run count, state) and its artifacts."""
+    with get_client(sync_client=True) as client:
+        name = client.read_flow_run(flow_run_id).name
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [flow_run_id]}))
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id={"any_": [flow_run_id]}))
+    return (name, sorted((t.name, t.run_count, t.state_type.value) for t in tasks),
+            artifacts)
 
-    summary = crm_golden_pipeline(rules_dir=str(exports / "rules"), output_dir=str(tmp_path))
+
+@pytest.mark.flow
+@pytest.mark.prefect_server
+def test_prefect_flow_retries_io_fails_resumes_and_reports(
+        prefect_server: str, exports: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a real Prefect server: ingest fails once and is retried; survive fails, so the
+    flow run fails with its stage results kept; a second flow run resumes it from survive
+    and publishes, with stage-named tasks, a run-id flow name and the artifacts."""
+    from flows import pipeline, stages
+    from transforms import ingest
+
+    assert pipeline.STAGE_TASKS["publish"].retries == 2
+    assert pipeline.STAGE_TASKS["publish"].retry_delay_seconds == [10, 60]
+    monkeypatch.setitem(pipeline.STAGE_TASKS, "ingest", pipeline.STAGE_TASKS["ingest"]
+                        .with_options(retry_delay_seconds=0))  # keep the test fast
+    flaky = {"ingest": 1, "survive": 1}
+
+    def fail_once(stage: str, real):
+        def call(*args, **kwargs):
+            if flaky[stage]:
+                flaky[stage] -= 1
+                raise OSError(f"{stage}: share unavailable")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(ingest, "ingest_sources", fail_once("ingest", ingest.ingest_sources))
+    monkeypatch.setattr(stages, "survive", fail_once("survive", stages.survive))
+    run_id = "20250102T030405Z-abcdef"
+    failed = pipeline.crm_golden_pipeline(rules_dir=str(exports / "rules"),
+                                          output_dir=str(tmp_path), run_id=run_id,
+                                          return_state=True)
+    assert failed.is_failed()
+    name, tasks, _ = prefect_run_view(failed.state_details.flow_run_id)
+    assert name == f"crm-golden-{run_id}"
+    assert ("ingest exports", 2, "COMPLETED") in tasks  # retried once, then fine
+    assert ("golden profiles", 1, "FAILED") in tasks  # computing stages do not retry
+    assert not (tmp_path / "latest").exists()
+
+    resumed = pipeline.crm_golden_pipeline(rules_dir="ignored", output_dir=str(tmp_path),
+                                           resume_run_id=run_id, fail_on="errors",
+                                           return_state=True)
+    summary = resumed.result()
+    name, tasks, artifacts = prefect_run_view(resumed.state_details.flow_run_id)
+    assert name == f"crm-golden-{run_id}" and summary["run_id"] == run_id
+    assert [t[0] for t in tasks] == ["golden profiles", "load rules", "publish run"]
     run_dir = latest_run_dir(tmp_path)
-    assert summary["run_id"] == run_dir.name
-    assert summary["golden_customers"] == len(pd.read_parquet(run_dir /
-                                                              "golden_customers.parquet"))
-    # Results carry counts only: no personal data from the exports.
-    text = json.dumps(summary)
+    assert run_dir.name == run_id and summary["resumed"]
+    by_key = {a.key: a for a in artifacts}
+    assert {k: a.type for k, a in by_key.items()} == {
+        "crm-golden-run": "markdown", "crm-golden-row-accounting": "table",
+        "crm-golden-quality": "table", "crm-golden-report": "markdown",
+        "crm-golden-progress": "progress"}
+    accounting = json.loads(by_key["crm-golden-row-accounting"].data)
+    assert sum(r["rows_read"] for r in accounting) == summary["rows_read"]
+    assert (run_dir / "audit_report.html").as_uri() in by_key["crm-golden-report"].data
+    assert by_key["crm-golden-progress"].data == 100
+    # Parameters, results and artifacts carry counts, ids and paths: no personal data.
+    text = json.dumps(summary) + "".join(str(a.data) for a in artifacts)
     clean = pd.read_parquet(run_dir / "clean_records.parquet")
     for value in clean["email_norm"].dropna().head(50):
         assert value not in text

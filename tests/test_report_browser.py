@@ -1,5 +1,6 @@
 """The audit report in a real browser: headless Chromium (Debian's ``chromium``) opens the
-file from disk, every section renders, the console stays clean, and it prints.
+file from disk, every section renders (and is screenshot on its own at desktop width), the
+console stays clean, and it prints.
 
 Chromium is driven over the DevTools protocol on ``--remote-debugging-pipe`` (fds 3/4,
 NUL-terminated JSON) with the standard library only: no selenium, no websocket client.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import io
 import json
 import os
 import select
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.test_audit import make_inputs, raw_values, write_previous
 from transforms.audit import build_audit
@@ -157,6 +160,53 @@ PRINT_PROBE = """JSON.stringify({
   overflow: document.documentElement.scrollWidth > window.innerWidth})"""
 
 
+DESKTOP = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+SECTION_RECTS = """JSON.stringify([...document.querySelectorAll('main > section')].map(s => {
+  const r = s.getBoundingClientRect();
+  return {id: s.id, x: r.left + window.scrollX, y: r.top + window.scrollY,
+          width: r.width, height: r.height};
+}))"""
+
+
+def screenshot_sections(dt: DevTools) -> dict[str, tuple[dict, bytes]]:
+    """Each section's own PNG at desktop width (1920 px): its box and the image."""
+    dt.send("Emulation.setDeviceMetricsOverride", DESKTOP)
+    rects = json.loads(dt.send("Runtime.evaluate", {
+        "expression": SECTION_RECTS, "returnByValue": True})["result"]["value"])
+    shots = {}
+    for r in rects:
+        clip = {"x": r["x"], "y": r["y"], "width": r["width"], "height": r["height"],
+                "scale": 1}
+        png = base64.b64decode(dt.send("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True, "clip": clip})["data"])
+        shots[r["id"]] = (r, png)
+    dt.send("Emulation.setDeviceMetricsOverride",
+            {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
+    return shots
+
+
+def check_section_shots(shots: dict[str, tuple[dict, bytes]], folder: Path) -> None:
+    """Every section drawn at desktop width: an image of its size, with real content.
+
+    The PNGs are kept in ``folder`` (and copied to $CRM_GOLDEN_SCREENSHOTS when set) so a
+    person can look at them.
+    """
+    assert list(shots) == [sid for sid, _ in SECTIONS]
+    keep = os.environ.get("CRM_GOLDEN_SCREENSHOTS")
+    for sid, (rect, png) in shots.items():
+        path = folder / f"section_{sid}.png"
+        path.write_bytes(png)
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, Path(keep) / path.name)
+        with Image.open(io.BytesIO(png)) as img:
+            assert abs(img.width - rect["width"]) <= 1, sid  # sub-pixel boxes round
+            assert abs(img.height - rect["height"]) <= 1 and img.height > 60, sid
+            assert 1000 < img.width <= 1920, sid  # main column at desktop width
+            colors = img.convert("RGB").getcolors(maxcolors=1 << 16)
+            assert colors is None or len(colors) > 20, f"section {sid} looks blank"
+
+
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     require_chromium()
     prev = write_previous(tmp_path)
@@ -191,6 +241,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
                      "scale": 1}})["data"])
         pdf = base64.b64decode(dt.send("Page.printToPDF", {"printBackground": True},
                                        timeout=60)["data"])
+        section_shots = screenshot_sections(dt)
         # Print stylesheet: navigation hidden, content still laid out, A4-ish width.
         dt.send("Emulation.setEmulatedMedia", {"media": "print"})
         dt.send("Emulation.setDeviceMetricsOverride",
@@ -210,6 +261,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     (tmp_path / "report.pdf").write_bytes(pdf)
     (tmp_path / "report_print.png").write_bytes(print_shot)
 
+    check_section_shots(section_shots, tmp_path)
     assert not errors, f"console errors: {errors}"
     assert [s["id"] for s in sections] == [sid for sid, _ in SECTIONS]
     for s, (sid, title) in zip(sections, SECTIONS, strict=True):

@@ -11,6 +11,7 @@ import pytest
 from crm_golden.config.base import ConfigError
 from crm_golden.config.survivorship import SurvivorshipRules, load_survivorship_rules
 from crm_golden.schema import KNOWN_ATTRIBUTES
+from transforms.emails import normalize_emails
 from transforms.golden_ids import assign_golden_ids, build_membership
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
 
@@ -46,7 +47,7 @@ def records(rows: list[dict]) -> pd.DataFrame:
     for col in ("consent_email", "consent_phone"):
         if col in df:
             df[col] = df[col].astype("boolean")
-    return df.rename(columns={a: f"attr.{a}" for a in KNOWN_ATTRIBUTES})
+    return df.rename(columns={a: f"attr_{a}" for a in KNOWN_ATTRIBUTES})
 
 
 def one_cluster(df: pd.DataFrame) -> pd.DataFrame:
@@ -67,6 +68,20 @@ def test_invalid_email_in_most_trusted_source_loses(rules: SurvivorshipRules) ->
     assert g["email"] == "jose@gmail.com"
     assert (g["email__source"], g["email__source_record_id"]) == ("marketing", "m-7")
     assert g["emails"] == ["jose@gmail.com"]
+
+
+def test_emails_are_one_entry_per_address_in_its_best_formed_spelling(
+        rules: SurvivorshipRules) -> None:
+    raw = ["MELISSA1950@gmail.com", "melissa1950@gmail.com", "ME.LISSA1950@gmail.com",
+           "melissa1950@gmail.com", "m.garcia@empresa.es"]
+    norm = normalize_emails(pd.Series(raw, dtype="string"))
+    df = records([{"source": s, "email_norm": e, "email_key": k} for s, e, k in zip(
+        ["finance", "sales", "support", "marketing", "sales"], norm["email_norm"],
+        norm["email_key"], strict=True)])
+    g = row(survive(df, one_cluster(df), rules, TRUST))
+    # one gmail address (case and dots fold into its key), spelled as most records do
+    assert g["emails"] == ["melissa1950@gmail.com", "m.garcia@empresa.es"]
+    assert g["emails__source"] == ["sales", "sales"]
 
 
 def test_trusted_source_wins_among_valid_values(rules: SurvivorshipRules) -> None:
@@ -184,7 +199,7 @@ def test_opt_out_in_one_source_wins_with_source_and_date(rules: SurvivorshipRule
 
 def test_consent_unknown_stays_unknown(rules: SurvivorshipRules) -> None:
     df = records([{"source": "sales"}])
-    df["attr.consent_email"] = pd.array([pd.NA], dtype="boolean")
+    df["attr_consent_email"] = pd.array([pd.NA], dtype="boolean")
     g = row(survive(df, one_cluster(df), rules, TRUST))
     assert pd.isna(g["consent_email"]) and pd.isna(g["consent_email__source"])
 
@@ -200,7 +215,7 @@ def test_aggregates_with_missing_values(rules: SurvivorshipRules) -> None:
         {"source": "finance", "balance": 40.0, "purchases_total": 20.0},
         {"source": "marketing"},  # a second customer with nothing at all
     ])
-    df["attr.open_tickets"] = df["attr.open_tickets"].astype("Int64")
+    df["attr_open_tickets"] = df["attr_open_tickets"].astype("Int64")
     clusters = pd.DataFrame({"record_id": df["record_id"], "cluster_id": [5, 5, 5, 5, 6]})
     g = survive(df, clusters, rules, TRUST).set_index("cluster_id")
     a, b = g.loc[5], g.loc[6]
@@ -235,8 +250,8 @@ def test_same_inputs_shuffled_give_byte_identical_golden_table(
         }
         for i in range(n)
     ])
-    df["attr.purchases_total"] = rng.random(n).round(2)
-    df["attr.consent_email"] = pd.array(rng.random(n) < 0.7, dtype="boolean")
+    df["attr_purchases_total"] = rng.random(n).round(2)
+    df["attr_consent_email"] = pd.array(rng.random(n) < 0.7, dtype="boolean")
     clusters = pd.DataFrame({"record_id": df["record_id"], "cluster_id": rng.integers(0, 90, n)})
 
     def publish(clean: pd.DataFrame, cl: pd.DataFrame, name: str) -> bytes:
@@ -294,7 +309,7 @@ def test_schema_does_not_depend_on_which_columns_exist(
                      "date_of_birth_norm": "1980-01-02", "open_tickets": 1,
                      "last_ticket_date": "2024-01-01"}])
     full["date_of_birth_norm"] = pd.to_datetime(full["date_of_birth_norm"])
-    full["attr.open_tickets"] = full["attr.open_tickets"].astype("Int64")
+    full["attr_open_tickets"] = full["attr_open_tickets"].astype("Int64")
     bare = records([{"source": "sales"}])
     schemas = []
     for i, df in enumerate((full, bare)):

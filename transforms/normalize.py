@@ -524,7 +524,7 @@ def normalize_attributes(
     Returns ``(frame, report)``; ``report`` has one row per source × attribute
     with ``present``, ``unmapped`` (count of non-empty raw values that did not
     parse or map) and ``unmapped_distinct`` — counts only, never the values,
-    so it can go into logs and the audit report. Raw ``attr.<name>`` columns
+    so it can go into logs and the audit report. Raw ``attr_<name>`` columns
     are left untouched.
     """
     src = _column(records, "source").astype(object)

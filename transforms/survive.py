@@ -35,6 +35,7 @@ from crm_golden.config.survivorship import (
     RuleName,
     SurvivorshipRules,
 )
+from crm_golden.outputs import field_with_doc, golden_table
 from crm_golden.schema import ATTRIBUTE_PREFIX
 
 _I8_MAX = np.iinfo(np.int64).max
@@ -73,7 +74,7 @@ def survive(
     """Build one golden row per cluster from clean records, with lineage and aggregates.
 
     ``clean`` holds lineage columns, normalized values with ``*_status`` columns and
-    ``attr.*`` attributes; any value column may be absent. ``clusters`` maps every
+    ``attr_*`` attributes; any value column may be absent. ``clusters`` maps every
     ``record_id`` to a ``cluster_id``. ``trust`` ranks sources (higher wins; unknown
     sources rank 0). Returns a frame sorted by ``cluster_id`` with, per golden field,
     the value plus ``<field>__source`` and ``<field>__source_record_id``; ``record_count``,
@@ -115,7 +116,8 @@ def attach_golden_ids(golden: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
 
 
 def golden_arrow_schema(golden: pd.DataFrame, rules: SurvivorshipRules) -> pa.Schema:
-    """Arrow schema for writing the golden table: list columns typed even when all empty.
+    """Arrow schema for writing the golden table: list columns typed even when all empty,
+    every field described (``crm_golden.outputs``).
 
     Pass it to ``DataFrame.to_parquet(..., schema=...)``: an all-empty keep_all column
     would otherwise be written as ``list<null>`` and the file schema would change with
@@ -135,7 +137,10 @@ def golden_arrow_schema(golden: pd.DataFrame, rules: SurvivorshipRules) -> pa.Sc
         if name in schema.names:
             i = schema.get_field_index(name)
             schema = schema.set(i, pa.field(name, typ))
-    return schema
+    # each field's meaning, from these rules (the published file documents itself)
+    doc = golden_table(rules)
+    return pa.schema([field_with_doc(f, doc.find(f.name)) for f in schema],
+                     metadata=schema.metadata)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -389,35 +394,66 @@ def _typed(values: pd.Series, dtype: str) -> pd.Series:
 
 
 def _keep_all(recs: _Records, group: FieldGroup, cache: dict) -> dict[str, object]:
-    """Every distinct value, best-ranked first, with parallel lists of lineage."""
+    """Every distinct value, best-ranked first, with parallel lists of lineage.
+
+    With match keys (``key:``), values sharing a key are one value, kept once in its
+    best-formed spelling (:func:`_best_spellings`); without, each distinct value is kept.
+    """
     ((name, src),) = group.fields.items()
     excluded = _excluded(recs, group.exclude_if)
     parts = []
-    for pos, (column, status) in enumerate(src.pairs()):
+    for pos, ((column, status), key) in enumerate(zip(src.pairs(), src.key_columns(),
+                                                      strict=True)):
         v = _clean_values(recs, column, status, cache)
         if v is None:
             continue
         rows = np.flatnonzero(_present(recs, v) & ~excluded)
+        values = v.iloc[rows].to_numpy(dtype=object)
+        keys = values
+        if key is not None and key in recs.df.columns:
+            keys = recs.df[key].iloc[rows].astype(object).to_numpy()
+            keys = np.where(pd.isna(keys), values, keys)
+        fixed = np.zeros(len(rows), dtype=np.int64)
+        if key is not None and status is not None and status in recs.df.columns:
+            fixed = (recs.df[status].iloc[rows] == "fixed").fillna(False).to_numpy(np.int64)
         parts.append(pd.DataFrame({
             "c": recs.cluster[rows],
             "r": recs.base_rank[rows],
             "p": pos,
-            "v": v.iloc[rows].to_numpy(dtype=object),
+            "v": values,
+            "k": keys,
+            "f": fixed,
             "s": recs.source.to_numpy(dtype=object)[rows],
             "i": recs.source_record_id.to_numpy(dtype=object)[rows],
         }))
     if not parts:
         return {col: _lists(np.empty(0, np.int64), np.empty(0, object), recs.k)
                 for col in (name, name + SOURCE_SUFFIX, name + RECORD_SUFFIX)}
-    long = pd.concat(parts, ignore_index=True)
-    long = long.iloc[np.lexsort([long["p"], long["r"], long["c"]])]
-    long = long.drop_duplicates(["c", "v"], keep="first")
+    long = _best_spellings(pd.concat(parts, ignore_index=True))
     c = long["c"].to_numpy()
     return {
         name: _lists(c, long["v"].to_numpy(), recs.k),
         name + SOURCE_SUFFIX: _lists(c, long["s"].to_numpy(), recs.k),
         name + RECORD_SUFFIX: _lists(c, long["i"].to_numpy(), recs.k),
     }
+
+
+def _best_spellings(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per (cluster, key): its best-formed spelling, ordered by the key's best rank.
+
+    The spelling is the one a person would want to mail: valid over typo-fixed, then
+    fewest capitals (MELISSA1950@ and ME.LISSA1950@ lose to melissa1950@), then the
+    most frequent in the profile, then the best-ranked record's. Keys keep the order of
+    their best-ranked record, as plain distinct values do.
+    """
+    long = long.iloc[np.lexsort([long["p"].to_numpy(), long["r"].to_numpy(),
+                                 long["c"].to_numpy()])]
+    # groups numbered in order of first appearance: cluster, then best rank within it
+    group = long.groupby(["c", "k"], sort=False).ngroup().to_numpy()
+    capitals = long["v"].astype(str).str.count(r"[A-ZÀ-ÖØ-ÞА-ЯЁ]").to_numpy(dtype=np.int64)
+    freq = long.groupby(["c", "k", "v"], sort=False)["r"].transform("size").to_numpy()
+    order = np.lexsort([np.arange(len(long)), -freq, capitals, long["f"].to_numpy(), group])
+    return long.iloc[order].drop_duplicates(["c", "k"], keep="first")
 
 
 def _lists(cluster_sorted: np.ndarray, values: np.ndarray, k: int) -> pd.Series:
@@ -477,7 +513,11 @@ def _aggregate(
         grouped = values.groupby(recs.cluster[order])
         result = grouped.sum(min_count=1) if op == "sum" else grouped.mean()
     else:
-        long = pd.concat([recs.df[c] for c in present], ignore_index=True)
+        # dates may arrive as datetime64 or, read back from published DATE columns, as
+        # datetime.date objects (with None): compare them as datetime64 either way
+        cast = (lambda s: pd.to_datetime(s, errors="coerce")) if spec.output_type == "date" \
+            else (lambda s: s)
+        long = pd.concat([cast(recs.df[c]) for c in present], ignore_index=True)
         grouped = long.groupby(np.tile(recs.cluster, len(present)))
         result = grouped.max() if op == "max" else grouped.min()
     result = result.reindex(pd.RangeIndex(recs.k)).reset_index(drop=True)

@@ -61,6 +61,10 @@ class FieldSource(StrictModel):
     column: str | list[str]
     status: str | list[str] | None = None
     dtype: OutputType = "string"
+    # keep_all only: match-key columns parallel to ``column``. Values sharing a key are one
+    # value (MELISSA1950@ and me.lissa1950@gmail.com are one address), kept once in its
+    # best-formed spelling: valid over fixed, fewest capitals, most frequent, best record.
+    key: str | list[str] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -80,7 +84,19 @@ class FieldSource(StrictModel):
                 raise ValueError("status list must have one entry per column")
         elif isinstance(self.status, list):
             raise ValueError("status must be a single name when column is a single name")
+        if self.key is not None:
+            keys = self.key if isinstance(self.key, list) else [self.key]
+            cols = self.column if isinstance(self.column, list) else [self.column]
+            if len(keys) != len(cols):
+                raise ValueError("key must name one match-key column per column")
         return self
+
+    def key_columns(self) -> list[str | None]:
+        """Match-key column per input column (None: the value is its own key)."""
+        cols = self.column if isinstance(self.column, list) else [self.column]
+        if self.key is None:
+            return [None] * len(cols)
+        return list(self.key) if isinstance(self.key, list) else [self.key]
 
     def pairs(self) -> list[tuple[str, str | None]]:
         """(column, status column) pairs, one per input column."""
@@ -121,6 +137,8 @@ class FieldGroup(StrictModel):
                 raise ValueError("a keep_all group has exactly one field (list it under column)")
             if self.then:
                 raise ValueError("keep_all keeps every value; it takes no tie-breaks")
+        elif any(src.key is not None for src in self.fields.values()):
+            raise ValueError("key is only for keep_all fields")
         else:
             for name, src in self.fields.items():
                 if isinstance(src.column, list):
@@ -143,7 +161,7 @@ class AggregateSpec(StrictModel):
     """One 360 aggregate: exactly one operation over one or more attributes.
 
     Attribute names are the canonical names (``purchases_total``), without the
-    ``attr.`` prefix the clean table uses.
+    ``attr_`` prefix the clean table uses.
     """
 
     sum: str | None = None
