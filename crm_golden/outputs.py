@@ -201,7 +201,12 @@ def clean_records_table() -> Table:
     return Table("clean_records", "one usable canonical record: lineage, identity fields "
                  "as exported, normalized values and match keys, validation statuses and "
                  "typed attributes",
-                 [*LINEAGE, *raw, *NORMALIZED, *STATUS, *ATTRIBUTES])
+                 [*LINEAGE, *raw, *NORMALIZED, *STATUS, *ATTRIBUTES, THIN_EVIDENCE])
+
+
+THIN_EVIDENCE = Column("thin_evidence", B, "True when the record is kept only by a name "
+                       "part (a given name or a surname) and one other attribute (a birth "
+                       "date, place, company or contact): linkable, but on little evidence.")
 
 
 # --------------------------------------------------------------------------- pairs

@@ -483,6 +483,11 @@ def recover(output_dir: Path) -> list[str]:
 # --------------------------------------------------------------------------- checks
 
 
+def _only_stage_results(partial: Path) -> bool:
+    """A failed run's folder holding nothing but its stage results (kept for --resume)."""
+    return partial.is_dir() and [p.name for p in partial.iterdir()] == [STAGES_DIR]
+
+
 def verify(output_dir: Path | str) -> list[str]:
     """What would break the next run or verb: empty when ``latest`` and the state agree.
 
@@ -495,7 +500,8 @@ def verify(output_dir: Path | str) -> list[str]:
     out = Path(output_dir)
     sd = state_dir(out)
     problems = [f"debris: {p.relative_to(out)}" for p in
-                [*(out / "runs").glob("*.partial"), *sd.glob("*.partial")]]
+                [*(out / "runs").glob("*.partial"), *sd.glob("*.partial")]
+                if not _only_stage_results(p)]
     try:
         latest = latest_run_dir(out)
     except FileNotFoundError:

@@ -47,7 +47,7 @@ def test_parse_dates(raw, fmt, expected, ambiguous, status, reason):
 
 def test_dtype_and_index():
     out = parse_dates(pd.Series(["01/02/1990", None], index=[5, 6]), "%d/%m/%Y", 1900, TODAY)
-    assert str(out["date_of_birth_norm"].dtype) == "datetime64[s]"  # years before 1678 too
+    assert str(out["date_of_birth_norm"].dtype) == "datetime64[ms]"  # years before 1678 too
     assert list(out.index) == [5, 6]
 
 

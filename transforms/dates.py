@@ -33,9 +33,9 @@ DOB_COLUMNS = [
 ]
 
 
-# Seconds, not nanoseconds: nanosecond timestamps end before 1678, and historical records
+# Milliseconds, not nanoseconds: nanosecond timestamps end before 1678, and historical records
 # (or a century keyed wrongly) carry older dates that min_birth_year may allow.
-DATE_DTYPE = "datetime64[s]"
+DATE_DTYPE = "datetime64[ms]"
 _OUT_OF_NS_YEARS = r"\b(?:0\d\d\d|1[0-6]\d\d|22[6-9]\d|2[3-9]\d\d|[3-9]\d{3})\b"
 
 
@@ -55,9 +55,9 @@ def _to_datetime(s: pd.Series, date_format: str) -> pd.Series:
 
 def _strptime(value: str, date_format: str) -> np.datetime64:
     try:
-        return np.datetime64(datetime.strptime(value, date_format), "s")
+        return np.datetime64(datetime.strptime(value, date_format), "ms")
     except ValueError:
-        return np.datetime64("NaT", "s")
+        return np.datetime64("NaT", "ms")
 
 
 def _parse_iso(s: pd.Series) -> pd.Series:

@@ -382,8 +382,8 @@ def _typed(values: pd.Series, dtype: str) -> pd.Series:
     """Cast an output column to its declared type, so the schema never depends on the data."""
     if dtype == "string":
         return values.astype("string")
-    if dtype == "date":  # seconds: a birth date before 1678 must survive too
-        return pd.to_datetime(values, errors="coerce").astype("datetime64[s]")
+    if dtype == "date":  # milliseconds: a birth date before 1678 must survive too
+        return pd.to_datetime(values, errors="coerce").astype("datetime64[ms]")
     if dtype == "number":
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if dtype == "integer":
