@@ -322,7 +322,7 @@ def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
             continue
         if idx.size > settings.em_max_pairs:
             idx = np.sort(rng.choice(idx, settings.em_max_pairs, replace=False))
-        sub = levels[np.ix_(idx, keep)]
+        sub = levels[np.ix_(idx, np.asarray(keep, dtype=np.int64))]
         m_k, _, lam_k, it_k, conv_k = run_em(
             sub, [n_levels[i] for i in keep], [u_rand[i] for i in keep], settings,
             lambda_init=0.3, fix_u=True)
@@ -339,7 +339,7 @@ def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
     if (m_runs == 0).any():  # comparisons no rule could train: EM on all candidates
         m_all, _, _, _, _ = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                    fix_u=True)
-        for i in np.flatnonzero(m_runs == 0):
+        for i in np.flatnonzero(m_runs == 0).tolist():
             m_sum[i] += m_all[i]
             m_runs[i] = 1
     return [m_sum[i] / m_runs[i] for i in range(len(n_levels))], runs, int(sample.shape[0])
@@ -391,8 +391,8 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         for given in comp.u_given:
             if all(g in names for g in given):
                 groups.setdefault(tuple(given), []).append(i)
-    for number, (given, targets) in enumerate(sorted(groups.items())):
-        columns = [used[names.index(g)].columns[0] for g in given]
+    for number, (given_set, targets) in enumerate(sorted(groups.items())):
+        columns = [used[names.index(g)].columns[0] for g in given_set]
         if not all(c in records.columns for c in columns):
             continue
         joint = records[columns].astype("string")
@@ -403,7 +403,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
         if a.size < 1000:
             continue
-        keep = [i for i, n in enumerate(names) if n not in given]
+        keep = [i for i, n in enumerate(names) if n not in given_set]
         sample = compare_pairs(records, a, b, [used[i] for i in keep]).levels
         _, u_c, _, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
                                  settings, lambda_init=0.5, m_init=[m[i] for i in keep],
@@ -414,7 +414,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                 continue  # too few pairs with a value to tell how non-matches agree
             u_i = _only_levels(u[i], u_c[keep.index(i)], used[i],
                                list(candidates.comparisons[i].level_names))
-            out.setdefault(i, []).append((given, u_i))
+            out.setdefault(i, []).append((given_set, u_i))
     return out
 
 
