@@ -51,6 +51,21 @@ class ComparisonParams:
     # u among pairs that agree on each set of comparisons of u_given (same order)
     u_given: list[list[str]] = field(default_factory=list)
     u_conditional: list[list[float]] = field(default_factory=list)
+    m_support: float = 0.0  # pairs the m estimate rests on (0: unknown)
+    u_support: float = 0.0  # random pairs behind u
+
+    def confident_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """(least negative, least positive) weight per level that the data supports: a
+        level seen 0 times in n pairs may still occur at up to 3/n (the rule of three, a
+        95% bound), so a small sample cannot make a disagreement look overwhelming."""
+        m, u = np.asarray(self.m), np.asarray(self.u)
+        m_hi = np.maximum(m, 3.0 / self.m_support) if self.m_support else m
+        u_hi = np.maximum(u, 3.0 / self.u_support) if self.u_support else u
+        upper, lower = np.log2(m_hi / u), np.log2(m / u_hi)
+        for i, f in enumerate(self.fixed_weights):
+            if f is not None:
+                upper[i] = lower[i] = f
+        return upper, lower
 
     def weights(self, given: int | None = None) -> np.ndarray:
         """log2(m/u) per level, or the level's configured fixed weight; ``given``: with u
@@ -266,6 +281,12 @@ def train_model(
             prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
                                              total_comparisons, start=prior)
     u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type)
+    # matches an EM estimate of m rests on: the expected matches among the candidates
+    # where the comparison has a value
+    matches = prior * max(total_comparisons, 1)
+    seen = (candidates.levels >= 0).mean(axis=0) if candidates.levels.size else np.zeros(0)
+    support = [float(matches * seen[i]) if m_sources[i] == "em"
+               else float(m_sources[i].split(":")[1]) for i in range(len(n_levels))]
     params = [
         ComparisonParams(
             name=c.name,
@@ -276,6 +297,8 @@ def train_model(
             fixed_weights=list(c.fixed_weights),
             u_given=[list(g) for g, _ in u_cond.get(i, [])],
             u_conditional=[[float(x) for x in u] for _, u in u_cond.get(i, [])],
+            m_support=support[i],
+            u_support=float(ra.size),
         )
         for i, c in enumerate(candidates.comparisons)
     ]
