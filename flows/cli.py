@@ -26,7 +26,7 @@ from crm_golden import __version__
 from crm_golden.config.base import ConfigError
 from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
-from flows import prefect_server, steward
+from flows import prefect_server, review_sheets, steward
 from flows.checkpoints import ResumeError, stages_dir
 from flows.logs import configure_logging
 from flows.pipeline import DataQualityGateFailed, crm_golden_pipeline, run_pipeline
@@ -206,7 +206,9 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
     def go() -> int:
         n = steward.review_export(args.output, args.file, band=args.band)
-        print(f"wrote {n} pairs to {args.file} (fill in decision: accept/reject, and reason)")
+        kind = "workbook" if review_sheets.is_xlsx_name(args.file) else "CSV"
+        print(f"wrote {n} pairs to {args.file} ({kind}; fill in decision: accept/reject, "
+              "and reason)")
         return 0
     return _steward_call(go)
 
@@ -328,16 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     rv = sub.add_parser("review", help="the review queue as a spreadsheet")
     rsub = rv.add_subparsers(dest="review_command", required=True)
-    rx = rsub.add_parser("export", help="write the review queue as CSV")
-    rx.add_argument("file", type=Path, metavar="FILE.csv", help="file to write")
+    rx = rsub.add_parser("export", help="write the review queue as XLSX or CSV")
+    rx.add_argument("file", type=Path, metavar="FILE",
+                    help="file to write: FILE.xlsx writes a workbook, any other name a CSV")
     rx.add_argument("--band", default="review", choices=["review", "auto_match", "all"],
                     help="which pairs: review (default), auto_match or all")
     rx.add_argument("--output", type=Path, default=Path("output"),
                     help="output folder whose latest run to export (default: output)")
     rx.set_defaults(func=cmd_review_export)
-    ri = rsub.add_parser("import", help="record a filled-in review CSV as decisions")
-    ri.add_argument("file", type=Path, metavar="FILE.csv",
-                    help="the exported file with decision (accept/reject) filled in")
+    ri = rsub.add_parser("import", help="record a filled-in review sheet as decisions")
+    ri.add_argument("file", type=Path, metavar="FILE",
+                    help="the exported file with decision (accept/reject) filled in: .xlsx, "
+                         "or CSV separated by , or ; in UTF-8 or cp1252")
     _steward_args(ri, reason_required=False)
     ri.set_defaults(func=cmd_review_import)
 

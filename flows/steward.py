@@ -40,7 +40,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crm_golden.config.rules import Rules, load_rules
-from flows import stages, state
+from flows import review_sheets, stages, state
+from flows.review_sheets import SheetError
 from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
@@ -490,7 +491,8 @@ def not_same(output_dir: Path, records: list[str], reason: str, by: str | None =
 
 
 def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
-    """Write the review queue (or another band of links) as a CSV for a steward; rows out."""
+    """Write the review queue (or another band of links) for a steward: an XLSX workbook
+    when ``file`` ends with .xlsx, else a CSV (:mod:`flows.review_sheets`); rows out."""
 
     latest = load_latest(Path(output_dir))
     if band == "review":
@@ -503,8 +505,7 @@ def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
         queue = build_review_queue(links.assign(band="review"), clean)
     queue = dec.drop_decided_pairs(queue, state.read_ledger(state.state_dir(output_dir)))
     sheet = dec.review_sheet(queue, latest.by_key["golden_id"], exported_from=latest.run_dir.name)
-    Path(file).parent.mkdir(parents=True, exist_ok=True)
-    sheet.to_csv(file, index=False, encoding="utf-8-sig")
+    review_sheets.write_review_sheet(sheet, file)
     return len(sheet)
 
 
@@ -512,15 +513,15 @@ def review_import(output_dir: Path, file: Path, reason: str | None = None,
                   by: str | None = None, rules_dir: Path | str | None = None) -> Outcome:
     """Record each answered row (accept -> merge of the pair, reject -> not-same).
 
-    Rows left blank are ignored; rows with a bad value, unknown records, or a reject of a
-    pair a decision already merged are rejected by row number and not recorded. Rows
-    without a reason get ``reason`` or a default naming the file.
+    Reads an .xlsx workbook or a CSV (``,`` or ``;``, UTF-8 or cp1252). Rows left blank are
+    ignored; rows with a bad value, unknown records, or a reject of a pair a decision
+    already merged are rejected by row number and not recorded. Rows without a reason get
+    ``reason`` or a default naming the file.
     """
     output_dir = Path(output_dir)
-    sheet = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     try:
-        parsed = dec.parse_review_sheet(sheet)
-    except ValueError as exc:
+        parsed = dec.parse_review_sheet(review_sheets.read_review_sheet(file))
+    except (SheetError, ValueError) as exc:
         raise StewardError(str(exc)) from None
     with state.locked(output_dir):
         latest = load_latest(output_dir)
