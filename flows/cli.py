@@ -178,7 +178,8 @@ def _steward_call(fn: Callable[[], int]) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules)
+        out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules,
+                            force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -187,7 +188,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_split(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.split(args.output, args.records, args.reason, args.by, args.rules)
+        out = steward.split(args.output, args.records, args.reason, args.by, args.rules,
+                            force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -196,7 +198,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_not_same(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules)
+        out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules,
+                               dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -216,7 +219,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 def cmd_review_import(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules)
+        out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules,
+                                    force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 1 if out.rejected_rows else 0
     return _steward_call(go)
@@ -238,6 +242,18 @@ def _steward_args(p: argparse.ArgumentParser, reason_required: bool = True) -> N
                    help="output folder holding latest/ and state/ (default: output)")
     p.add_argument("--rules", type=Path, default=None,
                    help="rules folder of the latest run (default: the one it recorded)")
+
+
+def _decision_flags(p: argparse.ArgumentParser, force: bool = True) -> None:
+    """--dry-run (and --force) for the verbs that record decisions."""
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what would change (profiles kept, created, retired; records "
+                        "moved; conflicts) without recording or publishing anything")
+    if force:
+        p.add_argument("--force", action="store_true",
+                       help="record it even if it puts records with a hard conflict (valid "
+                            "tax ids or a difference the model rules out) into one profile; "
+                            "the ledger marks it forced")
 
 
 def _version() -> str:
@@ -313,12 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     mg = sub.add_parser("merge", help="merge golden profiles (the oldest id survives)")
     mg.add_argument("golden_ids", nargs="+", metavar="GOLDEN_ID", help="profiles to merge")
     _steward_args(mg)
+    _decision_flags(mg)
     mg.set_defaults(func=cmd_merge)
 
     sp = sub.add_parser("split", help="move records out of their profile into a new one")
     sp.add_argument("records", nargs="+", metavar="SOURCE:RECORD_ID",
                     help="records to move out, as source:source_record_id")
     _steward_args(sp)
+    _decision_flags(sp)
     sp.set_defaults(func=cmd_split)
 
     ns = sub.add_parser("not-same", aliases=["not-a-match"],  # DESIGN.md calls it not-a-match
@@ -326,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID",
                     help="the two records, as source:source_record_id")
     _steward_args(ns)
+    _decision_flags(ns, force=False)  # a not-same joins nothing: no hard conflict to force
     ns.set_defaults(func=cmd_not_same)
 
     rv = sub.add_parser("review", help="the review queue as a spreadsheet")
@@ -343,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the exported file with decision (accept/reject) filled in: .xlsx, "
                          "or CSV separated by , or ; in UTF-8 or cp1252")
     _steward_args(ri, reason_required=False)
+    _decision_flags(ri)
     ri.set_defaults(func=cmd_review_import)
 
     hi = sub.add_parser("history", help="a profile's membership and decisions over time")

@@ -1,5 +1,5 @@
-"""Steward operability: review sheets as real XLSX or as the CSV a Spanish-locale Excel
-saves. Runs on the session's first run."""
+"""Steward operability: hard-conflict refusals, --dry-run, --force, and review sheets as
+real XLSX or as the CSV a Spanish-locale Excel saves. Runs on the session's first run."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from openpyxl import load_workbook
 from flows import review_sheets, steward
 from flows.cli import main as cli_main
 from flows.state import read_ledger
+from transforms import decisions as dec
 from transforms.publish import latest_run_dir
+
+CHECK_DIGIT_TAX_IDS = ("es_dni", "es_nie", "es_cif", "ru_inn")
 
 
 @pytest.fixture()
@@ -26,10 +29,47 @@ def out(first_run: tuple[Path, dict], tmp_path: Path) -> Path:
     return target
 
 
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every file's bytes and every link's target under ``folder``."""
+    found: dict[str, bytes | str] = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            found[rel] = "-> " + str(p.readlink())
+        elif p.is_file():
+            found[rel] = p.read_bytes()
+    return found
+
+
 def xwalk(out: Path) -> pd.Series:
     x = pd.read_parquet(latest_run_dir(out) / "crosswalk.parquet")
     return pd.Series(x["golden_id"].to_numpy(),
                      index=(x["source"] + ":" + x["source_record_id"]).to_numpy())
+
+
+def records(out: Path) -> pd.DataFrame:
+    """Clean records of the latest run with their golden id and key."""
+    run = latest_run_dir(out)
+    clean = pd.read_parquet(run / "clean_records.parquet")
+    clean["key"] = clean["source"] + ":" + clean["source_record_id"]
+    return clean.assign(golden_id=clean["key"].map(xwalk(out)))
+
+
+def tax_conflict(out: Path) -> tuple[list[str], list[str]]:
+    """Two single-record profiles with different valid check-digit tax ids and different
+    given names, and their personal values (which no message may show)."""
+    clean = records(out)
+    sizes = clean["golden_id"].value_counts()
+    ok = clean[clean["tax_id_type"].isin(CHECK_DIGIT_TAX_IDS)
+               & clean["tax_id_status"].isin(["valid", "fixed"])
+               & clean["golden_id"].map(sizes).eq(1) & clean["name_given"].notna()]
+    a = ok.iloc[0]
+    b = ok[(ok["tax_id_norm"] != a["tax_id_norm"])
+           & (ok["name_given"] != a["name_given"])].iloc[0]
+    values = [str(r[c]) for r in (a, b) for c in ("tax_id", "tax_id_norm", "full_name",
+                                                   "name_family", "email", "date_of_birth")
+              if isinstance(r[c], str) and len(r[c]) > 4]
+    return [a["golden_id"], b["golden_id"]], values
 
 
 def one_line(text: str) -> str:
@@ -38,10 +78,43 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+# --------------------------------------------------------------------------- hard conflicts
+
+
+def test_a_merge_against_a_hard_conflict_refuses_dry_runs_and_is_forced(out: Path,
+                                                                       capsys) -> None:
+    (g1, g2), values = tax_conflict(out)
+    merge = ["merge", g1, g2, "--reason", "same person", "--output", str(out)]
+    before = snapshot(out)
+
+    assert cli_main(merge) == 2
+    err = one_line(capsys.readouterr().err)
+    assert "refused" in err and "valid_tax_ids_differ" in err and "--force" in err
+    assert not any(v in err for v in values)
+    assert snapshot(out) == before
+
+    assert cli_main([*merge, "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "dry run: nothing recorded" in text and "REFUSED without --force" in text
+    assert "hard conflicts" in text and "valid_tax_ids_differ" in text
+    assert "values that differ" in text and "given_name" in text  # soft: shown, not refused
+    assert "would retire" in text and "profiles" in text
+    assert not any(v in text for v in values)
+    assert snapshot(out) == before  # byte-identical: no ledger line, run or state
+
+    assert cli_main([*merge, "--force"]) == 0
+    assert "forced over a hard conflict: valid_tax_ids_differ" in capsys.readouterr().out
+    (d,) = read_ledger(out / "state")
+    assert d["kind"] == "merge" and d["forced"] is True
+    assert "valid_tax_ids_differ" in d["forced_over"]
+    x = xwalk(out)
+    assert len(set(x[x.isin([g1, g2])])) == 1
+
+
 # --------------------------------------------------------------------------- review sheets
 
 
-def test_review_xlsx_round_trip_holds_the_csv_cells_and_records_answers(
+def test_review_xlsx_round_trip_accepts_rejects_and_refuses_a_hard_conflict(
         out: Path, capsys) -> None:
     book, flat = out / "review.xlsx", out / "review.csv"
     assert cli_main(["review", "export", str(book), "--output", str(out)]) == 0
@@ -63,6 +136,8 @@ def test_review_xlsx_round_trip_holds_the_csv_cells_and_records_answers(
     rej = next(i for i, r in enumerate(rows) if i != acc and {r["left_record"],
                r["right_record"]}.isdisjoint({rows[acc]["left_record"],
                                               rows[acc]["right_record"]}))
+    (g1, g2), values = tax_conflict(out)
+    bad_left, bad_right = (sorted(k for k, g in x.items() if g == gid)[0] for gid in (g1, g2))
     wb = load_workbook(book)
     ws = wb["review"]
     header = [c.value for c in ws[1]]
@@ -70,9 +145,18 @@ def test_review_xlsx_round_trip_holds_the_csv_cells_and_records_answers(
     ws.cell(acc + 2, col["decision"], "accept")
     ws.cell(acc + 2, col["reason"], "misma persona, confirmó por teléfono")
     ws.cell(rej + 2, col["decision"], "reject")
+    extra = ws.max_row + 1  # a steward's own row: a pair with different valid tax ids
+    for name, value in (("pair_id", dec.pair_id(bad_left, bad_right)),
+                        ("exported_from", rows[0]["exported_from"]),
+                        ("left_record", bad_left), ("right_record", bad_right),
+                        ("decision", "accept")):
+        ws.cell(extra, col[name], value)
     wb.save(book)
 
-    assert cli_main(["review", "import", str(book), "--output", str(out)]) == 0
+    assert cli_main(["review", "import", str(book), "--output", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert f"row {extra} rejected: hard conflict: valid_tax_ids_differ" in printed
+    assert not any(v in printed for v in values)
     ledger = read_ledger(out / "state")
     assert [(d["kind"], d["sheet_row"]) for d in ledger] == [("merge", acc + 2),
                                                              ("not_same", rej + 2)]
@@ -81,8 +165,14 @@ def test_review_xlsx_round_trip_holds_the_csv_cells_and_records_answers(
     assert x[rows[acc]["left_record"]] == x[rows[acc]["right_record"]]
     assert x[rows[rej]["left_record"]] != x[rows[rej]["right_record"]]
 
+    assert cli_main(["review", "import", str(book), "--force", "--dry-run", "--output",
+                     str(out)]) == 0
+    assert "forced over a hard conflict: valid_tax_ids_differ" in capsys.readouterr().out
 
-def test_a_spanish_excel_csv_is_read(out: Path) -> None:
+
+
+def test_a_spanish_excel_csv_is_read_and_a_dry_run_import_changes_nothing(
+        out: Path, capsys) -> None:
     flat = out / "review.csv"
     steward.review_export(out, flat)
     with open(flat, encoding="utf-8-sig", newline="") as fh:
@@ -99,13 +189,16 @@ def test_a_spanish_excel_csv_is_read(out: Path) -> None:
     assert spanish.read_bytes().count(b";") > len(rows)  # really ;-separated cp1252
     with pytest.raises(UnicodeDecodeError):
         spanish.read_bytes().decode("utf-8")
+
     sheet = review_sheets.read_review_sheet(spanish)
     assert list(sheet.columns) == list(rows[0])
     assert sheet.at[acc, "reason"] == "misma señora; llamó José"
-    steward.review_import(out, spanish)
-    (d,) = read_ledger(out / "state")
-    assert d["kind"] == "merge" and d["reason"] == "misma señora; llamó José"
-    assert xwalk(out)[rows[acc]["left_record"]] == xwalk(out)[rows[acc]["right_record"]]
+    before = snapshot(out)
+    assert cli_main(["review", "import", str(spanish), "--dry-run", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "would record decision" in printed and "(merge)" in printed
+    assert "rejected" not in printed
+    assert snapshot(out) == before  # a dry run records and publishes nothing
 
 
 def test_unreadable_review_sheets_are_one_line_errors(tmp_path: Path, capsys) -> None:
