@@ -208,7 +208,7 @@ def cmd_not_same(args: argparse.Namespace) -> int:
 def cmd_review_export(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        n = steward.review_export(args.output, args.file, band=args.band)
+        n = review_sheets.review_export(args.output, args.file, band=args.band)
         kind = "workbook" if review_sheets.is_xlsx_name(args.file) else "CSV"
         print(f"wrote {n} pairs to {args.file} ({kind}; fill in decision: accept/reject, "
               "and reason)")
@@ -219,8 +219,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 def cmd_review_import(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules,
-                                    force=args.force, dry_run=args.dry_run)
+        out = review_sheets.review_import(args.output, args.file, args.reason, args.by,
+                                          args.rules, force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 1 if out.rejected_rows else 0
     return _steward_call(go)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
-from flows import steward
+from flows import review_sheets, steward
 
 Action = Literal["merge", "split", "not_same", "review_import"]
 
@@ -29,7 +29,7 @@ def apply_decision(action: Action, targets: list[str], reason: str, by: str | No
     elif action == "review_import":
         if not file:
             raise steward.StewardError("review_import needs the file parameter")
-        out = steward.review_import(output_dir, file, reason or None, by, rules_dir)
+        out = review_sheets.review_import(output_dir, file, reason or None, by, rules_dir)
     else:
         raise steward.StewardError(f"unknown action {action!r}")
     return out.as_dict()

@@ -1,4 +1,5 @@
-"""Steward verbs: merge, split, not-same, review export/import and history.
+"""Steward verbs: merge, split, not-same and history (review export/import, which build on
+these, are in :mod:`flows.review_sheets`).
 
 Every verb that records a decision follows the same path, under the state lock
 (:func:`flows.state.locked`, which first recovers anything a killed process left) so that
@@ -45,13 +46,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crm_golden.config.rules import Rules, load_rules
-from flows import review_sheets, stages, state
-from flows.review_sheets import SheetError
+from flows import stages, state
 from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
 from transforms.decision_conflicts import DecisionConflicts, decision_conflicts
-from transforms.link import build_review_queue
 from transforms.mask import mask_free_text, mask_name
 from transforms.model import FSModel
 from transforms.publish import latest_run_dir
@@ -582,102 +581,6 @@ class ConflictCheck:
         clean = self._clean[0]
         rows = clean[clean["record_id"].isin({i for side in id_sides for i in side})]
         return decision_conflicts(rows, id_sides, model, rules.matching)
-
-
-def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
-    """Write the review queue (or another band of links) for a steward: an XLSX workbook
-    when ``file`` ends with .xlsx, else a CSV (:mod:`flows.review_sheets`); rows out."""
-
-    latest = load_latest(Path(output_dir))
-    if band == "review":
-        queue = pd.read_parquet(latest.run_dir / "review_queue.parquet")
-    else:
-        links = pd.read_parquet(latest.run_dir / "links.parquet")
-        if band != "all":
-            links = links[links["band"] == band]
-        clean = pd.read_parquet(latest.run_dir / "clean_records.parquet")
-        queue = build_review_queue(links.assign(band="review"), clean)
-    queue = dec.drop_decided_pairs(queue, state.read_ledger(state.state_dir(output_dir)))
-    sheet = dec.review_sheet(queue, latest.by_key["golden_id"], exported_from=latest.run_dir.name)
-    review_sheets.write_review_sheet(sheet, file)
-    return len(sheet)
-
-
-def review_import(output_dir: Path, file: Path, reason: str | None = None,
-                  by: str | None = None, rules_dir: Path | str | None = None,
-                  force: bool = False, dry_run: bool = False) -> Outcome:
-    """Record each answered row (accept -> merge of the pair, reject -> not-same).
-
-    Reads an .xlsx workbook or a CSV (``,`` or ``;``, UTF-8 or cp1252). Rows left blank are
-    ignored; rows with a bad value, unknown records, a reject of a pair a decision already
-    merged, or (unless ``force``) an accept that joins records with a hard conflict are
-    rejected by row number and not recorded. Rows without a reason get ``reason`` or a
-    default naming the file.
-    """
-    output_dir = Path(output_dir)
-    try:
-        parsed = dec.parse_review_sheet(review_sheets.read_review_sheet(file))
-    except (SheetError, ValueError) as exc:
-        raise StewardError(str(exc)) from None
-    with state.locked(output_dir):
-        latest = load_latest(output_dir)
-        snap = state.read_state(output_dir)
-        ledger = state.read_ledger(state.state_dir(output_dir))
-        known = {str(d["decision_id"]) for d in ledger}
-        new: list[dict] = []
-        already: list[str] = []
-        affected: set[str] = set()
-        rejected = list(parsed.rejected)
-        check = ConflictCheck(latest, snap, rules_dir)
-        conflicts: dict[str, dict[str, Any]] = {}
-        accepted = [k for a in parsed.answers if a.decision == "accept"
-                    for k in (a.left, a.right) if k in latest.by_key.index]
-        check.warm(latest.members(sorted({latest.golden_of(k) for k in accepted})))
-        for ans in parsed.answers:
-            why = ans.reason or (reason or "").strip() or \
-                f"review queue {ans.decision} ({Path(file).name})"
-            kind = "merge" if ans.decision == "accept" else "not_same"
-            pid = dec.pair_id(ans.left, ans.right)
-            basis = f"review:{ans.exported_from}"
-            if dec.decision_id(kind, basis, [pid]) in known:
-                already.append(dec.decision_id(kind, basis, [pid]))
-                continue  # this row was imported before
-            try:
-                a, b = _check_keys(latest, [ans.left, ans.right])
-                if a == b:
-                    raise StewardError("a record cannot be paired with itself")
-                ga, gb = latest.golden_of(a), latest.golden_of(b)
-                extra = {"pair_id": pid, "sheet_row": ans.row, "via": "review"}
-                if kind == "merge":
-                    d = _decision("merge", sorted([a, b]), sorted({ga, gb}), why, by, latest,
-                                  basis=basis, key=[pid], **extra)
-                    found = check(ledger + new, d)
-                    if found is not None:
-                        if found.refuses and not force:
-                            raise StewardError(f"hard conflict: {found.describe()}; "
-                                               "import with --force to record it anyway")
-                        if found.refuses:
-                            d.update(forced=True, forced_over=list(found.hard))
-                        conflicts[str(d["decision_id"])] = found.as_dict()
-                    if ga != gb:
-                        affected |= {ga, gb}
-                else:
-                    dec.check_not_same(ledger + new, a, b)
-                    d = _decision("not_same", [a, b], sorted({ga, gb}), why, by, latest,
-                                  basis=basis, key=[pid], **extra)
-                    if ga == gb:
-                        affected.add(ga)
-            except ValueError as exc:
-                rejected.append((ans.row, str(exc)))
-                continue
-            new.append(d)
-        outcome = republish(output_dir, latest, snap, ledger, new, affected, rules_dir,
-                            dry_run=dry_run, rules=check.rules)
-    outcome.conflicts = conflicts
-    outcome.already = sorted(set(outcome.already) | set(already))
-    outcome.rejected_rows = sorted(rejected)
-    outcome.ignored_rows = parsed.ignored
-    return outcome
 
 
 # --------------------------------------------------------------------------- history

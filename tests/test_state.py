@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from flows import stages, state, steward
+from flows import review_sheets, stages, state, steward
 from flows.pipeline import run_pipeline
 from synth.generate import generate
 from transforms.golden_ids import GoldenIdRegistry
@@ -271,15 +271,15 @@ def test_a_merge_while_a_run_computes_is_kept_by_the_run(world: dict[str, Path],
 
 def test_importing_a_review_sheet_twice_records_nothing_new(out: Path) -> None:
     sheet = out / "review.csv"
-    assert steward.review_export(out, sheet, band="all") > 1
+    assert review_sheets.review_export(out, sheet, band="all") > 1
     rows = pd.read_csv(sheet, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert (rows["exported_from"] == latest_run_dir(out).name).all()
     rows.loc[0, "decision"] = "reject"
     rows.to_csv(sheet, index=False, encoding="utf-8-sig")
-    first = steward.review_import(out, sheet)
+    first = review_sheets.review_import(out, sheet)
     assert first.run_id and len(first.decisions) == 1
     latest, ledger = latest_run_dir(out), state.read_ledger(state.state_dir(out))
-    again = steward.review_import(out, sheet)
+    again = review_sheets.review_import(out, sheet)
     assert again.run_id is None and again.already == [first.decisions[0]["decision_id"]]
     assert latest_run_dir(out) == latest
     assert state.read_ledger(state.state_dir(out)) == ledger

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import steward
+from flows import review_sheets, steward
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
 from flows.state import LEDGER_FILE, ledger_lock, read_ledger
@@ -190,7 +190,7 @@ def test_review_export_import_round_trip(base, out: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    res = steward.review_import(out, sheet_file)
+    res = review_sheets.review_import(out, sheet_file)
     assert res.rejected_rows == [(bad + 2, "decision must be accept, reject or blank")]
     assert len(res.ignored_rows) == len(rows) - 3
     ledger = read_ledger(out / "state")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from flows import review_sheets, steward
+from flows import review_sheets
 from flows.cli import main as cli_main
 from flows.state import read_ledger
 from transforms import decisions as dec
@@ -119,7 +119,7 @@ def test_review_xlsx_round_trip_accepts_rejects_and_refuses_a_hard_conflict(
     book, flat = out / "review.xlsx", out / "review.csv"
     assert cli_main(["review", "export", str(book), "--output", str(out)]) == 0
     assert "workbook" in capsys.readouterr().out
-    assert steward.review_export(out, flat) > 2
+    assert review_sheets.review_export(out, flat) > 2
     assert zipfile.is_zipfile(book)
     from_csv = review_sheets.read_review_sheet(flat)
     from_xlsx = review_sheets.read_review_sheet(book)
@@ -174,7 +174,7 @@ def test_review_xlsx_round_trip_accepts_rejects_and_refuses_a_hard_conflict(
 def test_a_spanish_excel_csv_is_read_and_a_dry_run_import_changes_nothing(
         out: Path, capsys) -> None:
     flat = out / "review.csv"
-    steward.review_export(out, flat)
+    review_sheets.review_export(out, flat)
     with open(flat, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     x = xwalk(out)
