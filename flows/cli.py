@@ -26,7 +26,7 @@ from crm_golden import __version__
 from crm_golden.config.base import ConfigError
 from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
-from flows import prefect_server, review_sheets, steward
+from flows import prefect_server, review_sheets, steward, undo
 from flows.checkpoints import ResumeError, stages_dir
 from flows.logs import configure_logging
 from flows.pipeline import DataQualityGateFailed, crm_golden_pipeline, run_pipeline
@@ -226,6 +226,16 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     return _steward_call(go)
 
 
+def cmd_undo(args: argparse.Namespace) -> int:
+
+    def go() -> int:
+        out = undo.undo(args.output, args.decision_id, args.reason, args.by, args.rules,
+                        dry_run=args.dry_run)
+        print(steward.format_outcome(out))
+        return 0
+    return _steward_call(go)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
 
     def go() -> int:
@@ -364,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     _steward_args(ri, reason_required=False)
     _decision_flags(ri)
     ri.set_defaults(func=cmd_review_import)
+
+    ud = sub.add_parser("undo", help="revert a decision (merge, split, not-same or a review "
+                                     "row) and republish")
+    ud.add_argument("decision_id", metavar="DECISION_ID",
+                    help="the decision to revert (shown by the verb and by history)")
+    _steward_args(ud, reason_required=False)
+    _decision_flags(ud, force=False)
+    ud.set_defaults(func=cmd_undo)
 
     hi = sub.add_parser("history", help="a profile's membership and decisions over time")
     hi.add_argument("golden_id", metavar="GOLDEN_ID", help="the profile (or a retired id)")

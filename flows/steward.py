@@ -1,5 +1,5 @@
-"""Steward verbs: merge, split, not-same and history (review export/import, which build on
-these, are in :mod:`flows.review_sheets`).
+"""Steward verbs: merge, split, not-same, undo and history (review export/import, which
+build on these, are in :mod:`flows.review_sheets`).
 
 Every verb that records a decision follows the same path, under the state lock
 (:func:`flows.state.locked`, which first recovers anything a killed process left) so that
@@ -22,7 +22,8 @@ two stewards, or a steward and a run, never interleave and no decision is lost:
 A verb that would force records with a hard conflict into one profile (two valid tax ids,
 a difference the model learned is never one person's) refuses unless forced, and then
 says so in the ledger (``forced``); ``dry_run`` stops before step 4 and returns what would
-change.
+change. ``undo`` reverts a decision by appending an ``undo`` decision: the ledger is never
+rewritten.
 
 Messages and summaries carry golden ids, record keys and counts, never personal data;
 the ``reason`` free text goes to the ledger only.
@@ -386,7 +387,7 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
     outcome = Outcome(
         run_id=ctx.run_id, previous_run=run_dir.name,
         decisions=[{"decision_id": d["decision_id"], "kind": d["kind"],
-                    **{k: d[k] for k in ("forced",) if k in d}} for d in fresh],
+                    **{k: d[k] for k in ("undoes", "forced") if k in d}} for d in fresh],
         kept=sorted(old_ids & new_ids), created=sorted(new_ids - old_ids),
         retired={g: str(red.get(g, "")) for g in sorted(old_ids - new_ids)},
         records_moved=int((now[rebuilt] != old_gid[rebuilt]).sum()),
@@ -643,11 +644,14 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
         published = state.read_state(output_dir).published
         ledger = state.read_ledger(state.state_dir(output_dir))
     touched = []
+    undone = dec.undone_ids(ledger)
     for d in ledger:
         if set(d.get("golden_ids", [])) & family or set(d.get("records", [])) & seen_keys:
             touched.append({k: d.get(k) for k in ("decision_id", "kind", "at", "by", "run_id",
-                                                  "records", "golden_ids")}
+                                                  "records", "golden_ids", "undoes",
+                                                  "forced")}
                            | {"published_run": published.get(str(d.get("decision_id"))),
+                              "undone_by": undone.get(str(d.get("decision_id"))),
                               "reason": mask_free_text(d.get("reason"))})
     return {"golden_id": gid, "current_id": current, "ids": sorted(family),
             "runs": timeline, "decisions": touched}
@@ -684,7 +688,7 @@ def format_outcome(outcome: Outcome) -> str:
         lines = [f"published run {outcome.run_id} (was {outcome.previous_run}) in "
                  f"{outcome.seconds:.2f} s"]
         for d in outcome.decisions:
-            lines.append(f"  decision {d['decision_id']} ({d['kind']}) recorded"
+            lines.append(f"  decision {d['decision_id']} ({_kind_text(d)}) recorded"
                          + _forced_text(outcome, d))
         for did in outcome.already:
             lines.append(f"  decision {did} was recorded before (not recorded again)")
@@ -708,6 +712,10 @@ def format_outcome(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
+def _kind_text(d: dict[str, Any]) -> str:
+    return f"undo of {d['undoes']}" if d.get("kind") == "undo" else str(d.get("kind"))
+
+
 def _forced_text(outcome: Outcome, d: dict[str, Any]) -> str:
     found = outcome.conflicts.get(str(d["decision_id"])) or {}
     if not d.get("forced") or not found.get("hard"):
@@ -723,7 +731,7 @@ def format_dry_run(outcome: Outcome) -> str:
     for d in outcome.decisions:
         found = outcome.conflicts.get(str(d["decision_id"])) or {}
         refused = bool(found.get("hard")) and not d.get("forced")
-        lines.append(f"  would record decision {d['decision_id']} ({d['kind']})"
+        lines.append(f"  would record decision {d['decision_id']} ({_kind_text(d)})"
                      + (": REFUSED without --force" if refused else _forced_text(outcome, d)))
         for which, label in (("hard", "hard conflicts"), ("waived", "conflicts waived (another "
                              "comparison vouches)"), ("soft", "values that differ")):
@@ -765,7 +773,11 @@ def format_history(hist: dict[str, Any]) -> str:
     lines.append(f"decisions ({len(hist['decisions'])}):")
     for d in hist["decisions"]:
         status = f"published in {d['published_run']}" if d.get("published_run") else "pending"
-        lines.append(f"  {d['at']} {d['decision_id']} {d['kind']} by {d['by']} ({status}): "
+        if d.get("undone_by"):
+            status += f"; undone by {d['undone_by']}"
+        if d.get("forced"):
+            status += "; forced over a hard conflict"
+        lines.append(f"  {d['at']} {d['decision_id']} {_kind_text(d)} by {d['by']} ({status}): "
                      f"{', '.join(d['records'][:6])}{' ...' if len(d['records']) > 6 else ''}"
                      f" | reason: {d['reason']}")
     return "\n".join(lines)

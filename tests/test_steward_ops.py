@@ -1,5 +1,5 @@
-"""Steward operability: hard-conflict refusals, --dry-run, --force, and review sheets as
-real XLSX or as the CSV a Spanish-locale Excel saves. Runs on the session's first run."""
+"""Steward operability: hard-conflict refusals, --dry-run, --force, undo, and review sheets
+as real XLSX or as the CSV a Spanish-locale Excel saves. Runs on the session's first run."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from flows import review_sheets
+from flows import review_sheets, state, steward, undo
 from flows.cli import main as cli_main
 from flows.state import read_ledger
+from tests.steward_pairs import mergeable
 from transforms import decisions as dec
 from transforms.publish import latest_run_dir
 
@@ -111,6 +112,49 @@ def test_a_merge_against_a_hard_conflict_refuses_dry_runs_and_is_forced(out: Pat
     assert len(set(x[x.isin([g1, g2])])) == 1
 
 
+# --------------------------------------------------------------------------- undo
+
+
+def test_undo_reverts_a_merge_once_even_when_retried_after_a_crash(out: Path,
+                                                                    capsys) -> None:
+    g1, g2 = mergeable(out)
+    merged = steward.merge(out, [g1, g2], "same person")
+    did, uid = merged.decisions[0]["decision_id"], dec.undo_id(merged.decisions[0]["decision_id"])
+    a, b = sorted(k for k, g in xwalk(out).items() if g in merged.kept)
+    latest = latest_run_dir(out)
+    before = snapshot(out)
+    assert cli_main(["undo", did, "--dry-run", "--output", str(out)]) == 0
+    assert f"would record decision {uid} (undo of {did})" in capsys.readouterr().out
+    assert snapshot(out) == before
+
+    class Killed(Exception):
+        pass
+
+    def crash(point: str) -> None:
+        if point == "ledger.appended":  # the undo is in the ledger, nothing is published
+            raise Killed
+
+    with state.on_point(crash), pytest.raises(Killed):
+        cli_main(["undo", did, "--output", str(out)])
+    assert latest_run_dir(out) == latest
+    assert cli_main(["undo", did, "--output", str(out)]) == 0  # the user retries
+    assert f"{uid} (left unpublished by an interrupted verb) applied" in capsys.readouterr().out
+    assert [(d["kind"], d.get("undoes")) for d in read_ledger(out / "state")] == [
+        ("merge", None), ("undo", did)]
+    x = xwalk(out)
+    assert x[a] != x[b]
+    assert state.verify(out) == []
+
+    assert cli_main(["history", x[a], "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"undone by {uid}" in text and f"{uid} undo of {did}" in text
+    for target, message in ((did, "already undone"), (uid, "cannot be undone"),
+                            ("D000000000000", "unknown decision id")):
+        assert cli_main(["undo", target, "--output", str(out)]) == 2
+        assert message in one_line(capsys.readouterr().err)
+    assert len(read_ledger(out / "state")) == 2
+
+
 # --------------------------------------------------------------------------- review sheets
 
 
@@ -169,6 +213,11 @@ def test_review_xlsx_round_trip_accepts_rejects_and_refuses_a_hard_conflict(
                      str(out)]) == 0
     assert "forced over a hard conflict: valid_tax_ids_differ" in capsys.readouterr().out
 
+    # one sheet row is one decision: undo the accepted row alone
+    undo.undo(out, ledger[0]["decision_id"])
+    x = xwalk(out)
+    assert x[rows[acc]["left_record"]] != x[rows[acc]["right_record"]]
+    assert x[rows[rej]["left_record"]] != x[rows[rej]["right_record"]]
 
 
 def test_a_spanish_excel_csv_is_read_and_a_dry_run_import_changes_nothing(
