@@ -95,7 +95,8 @@ def write_review_sheet(sheet: pd.DataFrame, file: Path | str) -> str:
 
 def _cell(ws: object, value: object) -> object:
     """A cell value openpyxl stores as given: text as text (never a formula), NaN empty."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and value != value):  # NaN
         return None
     if isinstance(value, str):
         # XML cannot hold most control characters; they are shown as U+FFFD
