@@ -151,9 +151,11 @@ def trial_review(out: Path, rng: random.Random, point: str | None,
         if len(answered) == 4:
             break
     rows.to_csv(sheet, index=False, encoding="utf-8-sig")
-    was_killed = killed(lambda: review_sheets.review_import(out, sheet), point, delay)
+    # an accepted pair may hold a hard conflict: force, the trial is about crashes
+    was_killed = killed(lambda: review_sheets.review_import(out, sheet, force=True), point,
+                        delay)
     problems = reader_view(out) + recovered_problems(out)
-    review_sheets.review_import(out, sheet)  # the user imports the sheet again
+    review_sheets.review_import(out, sheet, force=True)  # the user imports the sheet again
     ledger = state.read_ledger(state.state_dir(out))
     if len(ledger) != len(answered):
         problems.append(f"{len(ledger)} decisions for {len(answered)} answered rows")
