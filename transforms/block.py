@@ -105,8 +105,7 @@ def _rule_key_codes(
     codes = np.zeros(n, dtype=np.int64)
     for key in rule.keys:
         alts = [a.strip() for a in key.split("|")]
-        vals = [_key_values(records, a) for a in alts]
-        vals = [v for v in vals if v is not None]
+        vals = [v for v in (_key_values(records, a) for a in alts) if v is not None]
         if not vals:
             return None
         # Joint factorization of all alternatives so equal values share a code.

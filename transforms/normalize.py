@@ -404,13 +404,14 @@ class _Job:
     def fetch(self) -> None:
         """Wait for the pool's result and load it (a no-op once done)."""
         if not self._done:
+            assert self.future is not None  # not done means submitted to the pool
             self._value, self._done = self.future.result(), True
             if isinstance(self._value, _Packed):
                 self._value = self._value.unpack()
             self.args, self.kwargs = (), {}
 
     def ready(self) -> bool:
-        return self._done or self.future.done()
+        return self._done or (self.future is not None and self.future.done())
 
     def result(self) -> Any:
         self.fetch()
@@ -453,7 +454,8 @@ class _Pool:
 
     def fetch_all(self) -> None:
         """Load every result, in the order the workers finish them."""
-        pending = {job.future: job for job in self.jobs if not job.ready()}
+        pending = {job.future: job for job in self.jobs
+                   if job.future is not None and not job.ready()}
         for job in self.jobs:
             if job.ready():
                 job.fetch()
