@@ -45,7 +45,7 @@ from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
 from transforms.link import build_review_queue
-from transforms.mask import mask_free_text, mask_name
+from transforms.mask import mask_name, mask_names_in_text
 from transforms.model import FSModel
 from transforms.publish import latest_run_dir
 from transforms.report_html import render_report
@@ -600,6 +600,7 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
                    and (p / "crosswalk.parquet").is_file()), key=_run_order)
     timeline: list[dict[str, Any]] = []
     seen_keys: set[str] = set()
+    names: set[str] = set()  # the profile's names as exported, to mask inside reasons
     previous: set[str] | None = None
     for run in runs:
         xw = pd.read_parquet(run / "crosswalk.parquet")
@@ -607,8 +608,8 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
         if rows.empty and previous is None:
             continue
         keys = rows["source"].astype(str) + ":" + rows["source_record_id"].astype(str)
-        names = _masked_names(run, rows, mask_name)
-        members = [{"record": k, "golden_id": str(g), "name": names.get(k)}
+        masked = _masked_names(run, rows, mask_name, names)
+        members = [{"record": k, "golden_id": str(g), "name": masked.get(k)}
                    for k, g in sorted(zip(keys, rows["golden_id"], strict=True))]
         now = set(keys)
         timeline.append({
@@ -633,20 +634,31 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
             touched.append({k: d.get(k) for k in ("decision_id", "kind", "at", "by", "run_id",
                                                   "records", "golden_ids")}
                            | {"published_run": published.get(str(d.get("decision_id"))),
-                              "reason": mask_free_text(d.get("reason"))})
+                              "reason": mask_names_in_text(d.get("reason"), names)})
     return {"golden_id": gid, "current_id": current, "ids": sorted(family),
             "runs": timeline, "decisions": touched}
 
 
-def _masked_names(run: Path, rows: pd.DataFrame, mask: Any) -> dict[str, str | None]:
-    cols = ["source", "source_record_id", "name_given", "name_family"]
+NAME_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "name_given",
+                "name_middle", "name_family"]
+
+
+def _masked_names(run: Path, rows: pd.DataFrame, mask: Any,
+                  seen: set[str] | None = None) -> dict[str, str | None]:
+    """Masked display name per record key; every name column's text is added to ``seen``."""
     try:
+        cols = [c for c in ["source", "source_record_id", *NAME_COLUMNS]
+                if c in pq.read_schema(run / "clean_records.parquet").names]
         clean = pd.read_parquet(run / "clean_records.parquet", columns=cols)
     except (OSError, ValueError, KeyError):
         return {}
     keys = set(rows["source"].astype(str) + ":" + rows["source_record_id"].astype(str))
     ck = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
     clean = clean[ck.isin(keys)]
+    if seen is not None:
+        for col in NAME_COLUMNS:
+            if col in clean.columns:
+                seen.update(str(v) for v in clean[col].dropna())
     out = {}
     for rec in clean.to_dict("records"):
         parts = [str(rec[c]) for c in ("name_given", "name_family")
