@@ -216,3 +216,11 @@ def test_templates_load_through_the_package_loader() -> None:
                               .read_text(encoding="utf-8"))
     shipped = pyproject["tool"]["setuptools"]["package-data"]["*"]
     assert all(any(fnmatch(PurePosixPath(n).name, p) for p in shipped) for n in names)
+
+
+def test_an_audit_from_before_the_privacy_section_still_renders(
+        built: tuple[dict, str]) -> None:
+    audit = {k: v for k, v in built[0].items() if k != "privacy"}
+    html = render_report(audit)
+    assert 'id="privacy"' not in html and 'id="warnings"' in html
+    assert 'id="privacy"' in built[1] and "Suppressed: erased people" not in built[1]
