@@ -83,6 +83,8 @@ class Latest:
         red = self.redirects
         hit = red.loc[red["retired_id"] == gid, "current_id"]
         if len(hit):
+            if not isinstance(hit.iloc[0], str):  # retired by an erasure: no target
+                raise StewardError(f"golden id {golden_id!r} was erased")
             gid = str(hit.iloc[0])
         if not (self.index["golden_id"] == gid).any():
             raise StewardError(f"unknown golden id {golden_id!r} in run {self.run_dir.name}")
@@ -333,6 +335,9 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
             known.add(did)
             fresh.append(d)
     pending = snap.pending(ledger_before)
+    if any(d.get("kind") == dec.TOMBSTONE for d in pending):
+        raise StewardError("an erasure was interrupted before it was published: repeat the "
+                           "crm-golden erase command (or run the pipeline) first")
     if not fresh and not pending:
         return Outcome(run_id=None, previous_run=latest.run_dir.name, already=repeated)
     if snap.registry is None:
