@@ -566,7 +566,8 @@ def rewrite_sheet(path: Path, m: Matcher, erased_keys: Collection[str]) -> int:
         if col in sheet.columns and keys:
             hit |= sheet[col].str.lstrip("'").isin(list(keys)).to_numpy()
     for col in [c for c in sheet.columns if c.endswith("phone")]:
-        hashes = sup.hash_values(m.hasher, "phone", sheet[col].str.lstrip("'").replace("", None))
+        phones = sheet[col].str.lstrip("'")
+        hashes = sup.hash_values(m.hasher, "phone", phones.where(phones != "", None))
         hit |= hashes.isin(list(m.hashes)).to_numpy()
     if not hit.any():
         return 0
