@@ -1,8 +1,8 @@
 """The steward-decision Prefect flow: the same code as the CLI verbs, as a deployment.
 
-Parameters are an action, ids (golden ids or ``SOURCE:RECORD_ID`` keys, not personal data),
-the steward's name, folders, and ``reason_file``: the path of a text file holding the
-steward's reason. The reason itself is never a parameter: Prefect stores a flow run's
+Parameters are an action, ids (golden ids, ``SOURCE:RECORD_ID`` keys, or the decision id to
+undo: not personal data), the steward's name, folders, and ``reason_file``: the path of a
+text file holding the steward's reason. The reason itself is never a parameter: Prefect stores a flow run's
 parameters in its database and shows them in its UI, and a reason is free text that may
 name a customer ("same person, María called"). It goes from the file to the ledger only,
 and is never logged. The flow returns ids and counts only. Erasure has no flow: its KEY
@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
-from flows import steward
+from flows import review_sheets, steward, undo
 
-Action = Literal["merge", "split", "not_same", "review_import"]
+Action = Literal["merge", "split", "not_same", "review_import", "undo"]
 MAX_REASON_BYTES = 10_000
 
 
@@ -35,7 +35,11 @@ def apply_decision(action: Action, targets: list[str], reason: str, by: str | No
     elif action == "review_import":
         if not file:
             raise steward.StewardError("review_import needs the file parameter")
-        out = steward.review_import(output_dir, file, reason or None, by, rules_dir)
+        out = review_sheets.review_import(output_dir, file, reason or None, by, rules_dir)
+    elif action == "undo":
+        if len(targets) != 1:
+            raise steward.StewardError("undo takes exactly one decision id")
+        out = undo.undo(output_dir, targets[0], reason or None, by, rules_dir)
     else:
         raise steward.StewardError(f"unknown action {action!r}")
     return out.as_dict()
@@ -58,7 +62,8 @@ def steward_decision(action: Action, targets: list[str] | None = None,
                      reason_file: str | None = None, by: str = "",
                      output_dir: str = "output", file: str | None = None,
                      rules_dir: str | None = None) -> dict[str, Any]:
-    """Record a merge / split / not-same / review import and republish; ids and counts out.
+    """Record a merge / split / not-same / review import / undo and
+    republish; ids and counts out.
 
     ``reason_file``: a text file with the reason (required but for review_import, whose
     sheet rows carry their own reasons).

@@ -24,7 +24,6 @@ import pyarrow as pa
 from crm_golden import __version__
 from crm_golden.config.privacy import load_privacy_rules
 from crm_golden.config.rules import Rules, load_rules
-from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS, RAW_ATTRIBUTE_PREFIX
 from flows import privacy, state
 from flows.privacy import PrivacyError
 from flows.state import StateSnapshot, StateUpdate
@@ -36,15 +35,20 @@ from transforms.golden_ids import GoldenIdRegistry, assign_golden_ids
 from transforms.link import LinkResult, build_review_queue, cluster_records, link_records
 from transforms.model import FSModel
 from transforms.normalize import (
-    NORMALIZED_ATTRIBUTE_PREFIX,
     normalize_attributes,
     normalize_records,
+    swap_typed_attributes,
 )
 from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
 from transforms.review_age import previous_queue, with_queued_since
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
-from transforms.validate import quality_metrics, split_quarantine, thin_evidence
+from transforms.validate import (
+    quality_metrics,
+    split_quarantine,
+    thin_evidence,
+    validation_quarantine,
+)
 
 log = logging.getLogger("crm_golden.stages")
 
@@ -181,7 +185,7 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
         normalized = normalize_records(records, defaults, rules.validation, rules.vocabularies,
                                        ctx.today)
         typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
-        normalized = _swap_typed_attributes(normalized, typed)
+        normalized = swap_typed_attributes(normalized, typed)
         suppressed = empty_suppressed()
         if supp is not None:
             normalized, suppressed = _suppress(normalized, quarantine, supp)
@@ -239,38 +243,6 @@ def drop_suppressed(ingested: ingest_mod.IngestResult, normalized: NormalizeResu
     return ingest_mod.IngestResult(without(ingested.records, rows("normalize")),
                                    without(ingested.quarantine, rows("ingest")),
                                    ingested.rows_read, ingested.files)
-
-
-def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
-
-    out = normalized.copy()
-    for col in typed.columns:
-        name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
-        raw_col = f"{ATTRIBUTE_PREFIX}{name}"
-        if raw_col in out.columns:
-            out[f"{RAW_ATTRIBUTE_PREFIX}{name}"] = out.pop(raw_col)
-        out[raw_col] = typed[col].to_numpy()
-    return out
-
-
-def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine rows from validation in the same shape as ingest's, raw values as JSON."""
-    if rejected.empty:
-        return ingest_mod.empty_quarantine()
-    raw_cols = [c for c in rejected.columns if c not in LINEAGE_COLUMNS
-                and (c in ingest_mod.IDENTITY_FIELDS or c.startswith(ATTRIBUTE_PREFIX))]
-    raw = ingest_mod.rows_as_json(rejected[raw_cols].astype("string"))
-    frame = pd.DataFrame({
-        "source": rejected["source"],
-        "source_record_id": rejected["source_record_id"],
-        "source_file": rejected["source_file"],
-        "source_row": rejected["source_row"],
-        "stage": "validate",
-        "reason": rejected["quarantine_reason"],
-        "column": pd.NA,
-        "raw": raw,
-    })
-    return ingest_mod.typed_quarantine(frame)
 
 
 def package_version() -> str:
