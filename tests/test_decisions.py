@@ -174,3 +174,6 @@ def test_undone_decisions_stop_constraining_later_runs() -> None:
     assert not dec.replay([ns, undo_of(ns)]).decided("s:1", "s:2")
     with pytest.raises(ValueError, match="cannot be undone"):
         dec.undo_target([ns, undo_of(ns)], dec.undo_id("D1"))
+    tombstone = {"decision_id": "D9", "kind": dec.TOMBSTONE, "hashes": ["ab"]}
+    with pytest.raises(ValueError, match="an erasure cannot be undone"):
+        dec.undo_target([ns, tombstone], "D9")

@@ -183,8 +183,8 @@ def in_force(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def undo_target(decisions: list[dict[str, Any]], target_id: str) -> dict[str, Any]:
     """The decision ``target_id`` names, if it can be undone (``ValueError`` says why not).
 
-    An undo cannot itself be undone (record the decision again instead), and a decision is
-    undone once: :func:`undo_id` is derived from the target alone.
+    An undo cannot itself be undone (record the decision again instead), nor can an erasure
+    (there is nothing left to restore), and a decision is undone once: :func:`undo_id` is derived from the target alone.
     """
     target = next((d for d in decisions if str(d.get("decision_id")) == target_id), None)
     if target is None:
@@ -193,6 +193,9 @@ def undo_target(decisions: list[dict[str, Any]], target_id: str) -> dict[str, An
     if target.get("kind") == "undo":
         raise ValueError(f"{target_id} is an undo; an undo cannot be undone (record the "
                          "decision again instead)")
+    if target.get("kind") == TOMBSTONE:
+        raise ValueError(f"{target_id} is an erasure; an erasure cannot be undone (the "
+                         "person's data is gone)")
     return target
 
 
