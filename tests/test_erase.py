@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import erase, privacy, state, steward
+from flows import erase, privacy, review_sheets, state, steward
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
 from flows.privacy import PrivacyError
@@ -86,7 +86,7 @@ def test_erase_leaves_nothing_in_any_file_and_later_runs_keep_them_out(
     a, b = people(out, 2)
     # the person is also in a review sheet under OUTPUT, a decision's reason, a failed
     # run's stage results and the kept older run
-    steward.review_export(out, out / "sheets" / "review.csv", band="all")
+    review_sheets.review_export(out, out / "sheets" / "review.csv", band="all")
     other = next(k for k in steward.load_latest(out).index["key"] if k not in a["records"])
     steward.not_same(out, [a["records"][0], other], f"not {a['email']}, says the customer")
     stages = out / "runs" / "20991231T000000Z-failed.partial" / "stages" / "normalize"
