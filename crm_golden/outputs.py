@@ -288,10 +288,12 @@ def id_redirects_table() -> Table:
     return Table("id_redirects", "one retired golden id and the active id it resolves to", [
         Column("retired_id", S, "A golden_id no longer in golden_customers."),
         Column("current_id", S, "The active golden_id that replaced it (redirect chains "
-               "already resolved)."),
+               "already resolved); empty when the profile was erased (nothing resolves to an "
+               "erased person)."),
         Column("retired_run", S, "run_id of the run that retired it."),
-        Column("reason", S, "merged (its records joined an older profile) or split (its "
-               "records went to several profiles and another one kept the id)."),
+        Column("reason", S, "merged (its records joined an older profile), split (its "
+               "records went to several profiles and another one kept the id) or erased "
+               "(crm-golden erase: the person was removed; no redirect)."),
     ])
 
 
@@ -421,7 +423,8 @@ def field_with_doc(fld: pa.Field, doc: Column | None) -> pa.Field:
 DOCUMENTS = [
     ("audit_report.html", "The run's audit report: one self-contained page (no scripts, no "
      "network) with row accounting, data quality, matching, clusters, changes since the "
-     "previous run and warnings. Personal data is masked."),
+     "previous run, privacy (erasures as counts and reason codes, suppressed rows, runs "
+     "pruned) and warnings. Personal data is masked."),
     ("audit.json", "Every figure of the report as JSON (format `crm-golden-audit/1`); the "
      "report is rendered from it alone."),
     ("model.json", "The Fellegi-Sunter model the run scored with: per comparison and level, "

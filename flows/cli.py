@@ -26,10 +26,11 @@ from crm_golden import __version__
 from crm_golden.config.base import ConfigError
 from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
-from flows import prefect_server, review_sheets, steward, undo
+from flows import erase, prefect_server, review_sheets, steward, undo
 from flows.checkpoints import ResumeError, stages_dir
 from flows.logs import configure_logging
 from flows.pipeline import DataQualityGateFailed, crm_golden_pipeline, run_pipeline
+from flows.privacy import PrivacyError, find_occurrences
 from flows.stages import new_run_id
 from flows.state import StateError
 from flows.steward import StewardError
@@ -79,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"crm-golden: {exc}", file=sys.stderr)
         return EXIT_GATE
     except (ConfigError, ResumeError, RowAccountingError, InputError, StateError, OSError,
-            KeyboardInterrupt):
+            PrivacyError, KeyboardInterrupt):
         raise  # one-line messages in main()
     except Exception as exc:  # noqa: BLE001 - a failed run: one line and how to resume
         log.debug("run %s failed", run_id, exc_info=True)
@@ -245,6 +246,22 @@ def cmd_history(args: argparse.Namespace) -> int:
     return _steward_call(go)
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase one person from every output, kept run and state file (see flows.erase)."""
+    try:
+        out = erase.erase(args.output, args.key, args.reason, args.by, args.rules)
+    except (StewardError, erase.ErasureError) as exc:
+        print(f"crm-golden: {exc} (nothing was erased)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(erase.format_outcome(out))
+    if args.verify:
+        hits = find_occurrences(Path(args.output), out.words)
+        print(f"verify: {sum(sum(c.values()) for c in hits.values())} occurrence(s) of the "
+              f"person's values in {len(hits)} file(s) under {args.output}")
+        return EXIT_FAILED if hits else 0
+    return 0
+
+
 def _steward_args(p: argparse.ArgumentParser, reason_required: bool = True) -> None:
     p.add_argument("--reason", required=reason_required, help="why (kept in the ledger)")
     p.add_argument("--by", default=None, help="who decides (default: $USER)")
@@ -389,6 +406,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="output folder (default: output)")
     hi.add_argument("--json", action="store_true", help="print JSON instead of text")
     hi.set_defaults(func=cmd_history)
+
+    er = sub.add_parser("erase", help="erase a person from every output, kept run and state "
+                                      "file (right to erasure); keeps them out of later runs")
+    er.add_argument("key", metavar="KEY", help="a golden id, SOURCE:RECORD_ID, an e-mail or a "
+                                               "phone number (recognized by its shape)")
+    er.add_argument("--reason", required=True, metavar="CODE",
+                    help="reason code from rules/privacy.yaml erasure_reasons (e.g. "
+                         "gdpr_art17); no free text: the ledger keeps only the code")
+    er.add_argument("--by", default=None, help="who erases (default: $USER)")
+    er.add_argument("--output", type=Path, default=Path("output"),
+                    help="output folder holding latest/, runs/ and state/ (default: output)")
+    er.add_argument("--rules", type=Path, default=None,
+                    help="rules folder of the latest run (default: the one it recorded)")
+    er.add_argument("--verify", action="store_true",
+                    help="then search every file under the output folder for the person's "
+                         "values (slow on big outputs); exit 1 when any is found")
+    er.set_defaults(func=cmd_erase)
     return parser
 
 
@@ -409,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ResumeError, RowAccountingError, StateError) as exc:
+    except (ResumeError, RowAccountingError, StateError, PrivacyError) as exc:
         print(f"crm-golden: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except UnicodeDecodeError as exc:

@@ -1,13 +1,17 @@
 """The steward-decision Prefect flow: the same code as the CLI verbs, as a deployment.
 
 Parameters are an action, ids (golden ids, ``SOURCE:RECORD_ID`` keys, or the decision id to
-undo: not personal data), the steward's name and the output folder; ``reason`` is the
-steward's free text and is never logged (it goes to the ledger only). The flow returns ids
-and counts only.
+undo: not personal data), the steward's name, folders, and ``reason_file``: the path of a
+text file holding the steward's reason. The reason itself is never a parameter: Prefect stores a flow run's
+parameters in its database and shows them in its UI, and a reason is free text that may
+name a customer ("same person, María called"). It goes from the file to the ledger only,
+and is never logged. The flow returns ids and counts only. Erasure has no flow: its KEY
+(an e-mail, a phone) would be a parameter; use ``crm-golden erase``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
@@ -15,6 +19,7 @@ from prefect import flow, get_run_logger
 from flows import review_sheets, steward, undo
 
 Action = Literal["merge", "split", "not_same", "review_import", "undo"]
+MAX_REASON_BYTES = 10_000
 
 
 def apply_decision(action: Action, targets: list[str], reason: str, by: str | None,
@@ -40,16 +45,33 @@ def apply_decision(action: Action, targets: list[str], reason: str, by: str | No
     return out.as_dict()
 
 
+def read_reason(reason_file: str | None) -> str:
+    """The reason written in ``reason_file`` (UTF-8 text), or "" when none is given."""
+    if not reason_file:
+        return ""
+    path = Path(reason_file)
+    if not path.is_file():
+        raise steward.StewardError(f"reason file {path} not found")
+    if path.stat().st_size > MAX_REASON_BYTES:
+        raise steward.StewardError(f"reason file {path} is over {MAX_REASON_BYTES} bytes")
+    return path.read_text(encoding="utf-8").strip()
+
+
 @flow(name="crm-golden-steward-decision", log_prints=False, validate_parameters=True)
-def steward_decision(action: Action, targets: list[str] | None = None, reason: str = "",
-                     by: str = "", output_dir: str = "output", file: str | None = None,
+def steward_decision(action: Action, targets: list[str] | None = None,
+                     reason_file: str | None = None, by: str = "",
+                     output_dir: str = "output", file: str | None = None,
                      rules_dir: str | None = None) -> dict[str, Any]:
-    """Record a merge / split / not-same / review import / undo and republish; ids and
-    counts out."""
+    """Record a merge / split / not-same / review import / undo and
+    republish; ids and counts out.
+
+    ``reason_file``: a text file with the reason (required but for review_import, whose
+    sheet rows carry their own reasons).
+    """
     logger = get_run_logger()
     logger.info("steward action %s on %d target(s)", action, len(targets or []))
-    result = apply_decision(action, list(targets or []), reason, by or None, output_dir, file,
-                            rules_dir)
+    result = apply_decision(action, list(targets or []), read_reason(reason_file), by or None,
+                            output_dir, file, rules_dir)
     if result["run_id"] is None:
         logger.info("nothing recorded (%d decision(s) were recorded before)",
                     len(result["already"]))

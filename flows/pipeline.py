@@ -35,7 +35,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from flows import stages
+from flows import privacy, stages
 from flows.checkpoints import Checkpoints, ResumeError, RunRecord
 
 FailOn = Literal["never", "warnings", "errors"]
@@ -162,6 +162,8 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
                     ctx.output_dir)
     stages.committed_state(ctx)  # recovers what a killed run or verb left, under the lock
     rules = steps["load_rules"](ctx)
+    # before reading any export: a suppression list without its key stops the run here
+    privacy.run_suppression(ctx.output_dir, stages.committed_state(ctx), rules)
     rules_hash = rules.files_hash()
     if resume:
         if record.rules_hash != rules_hash:
@@ -196,13 +198,21 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
         logger.debug("source %s: %s (%s, encoding %s, delimiter %r): %s rows",
                      info.get("source"), info.get("file"), info.get("format"),
                      info.get("encoding"), info.get("delimiter"), info.get("rows"))
-    normalized = stage("normalize", lambda: steps["normalize"](ctx, rules, ingested.records))
+    normalized = stage("normalize", lambda: steps["normalize"](ctx, rules, ingested.records,
+                                                               ingested.quarantine))
+    if len(normalized.suppressed):
+        # Suppressed rows leave ingest's result too (and its saved copy, kept for a resume).
+        before = len(ingested.records) + len(ingested.quarantine)
+        ingested = stages.drop_suppressed(ingested, normalized)
+        if len(ingested.records) + len(ingested.quarantine) < before:
+            ckpt.save("ingest", ingested, ctx.stage_seconds)
     accounting = stages.account_rows(ctx, ingested, normalized)
     logger.info("clean %d, quarantined %d", len(normalized.clean),
                 int(accounting["quarantined"].sum()))
     for row in accounting.to_dict("records"):
-        logger.debug("accounting %s: %s read = %s clean + %s quarantined", row.get("source"),
-                     row.get("rows_read"), row.get("clean"), row.get("quarantined"))
+        logger.debug("accounting %s: %s read = %s clean + %s quarantined + %s suppressed",
+                     row.get("source"), row.get("rows_read"), row.get("clean"),
+                     row.get("quarantined"), row.get("suppressed"))
     decisions = stage("decisions", lambda: stages.load_decisions(ctx, normalized.clean))
     logger.debug("steward decisions: %d applied, %d stale", decisions.applied, decisions.stale)
     linked = stage("link", lambda: steps["link"](

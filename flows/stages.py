@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ import pandas as pd
 import pyarrow as pa
 
 from crm_golden import __version__
+from crm_golden.config.privacy import load_privacy_rules
 from crm_golden.config.rules import Rules, load_rules
-from flows import state
+from flows import privacy, state
+from flows.privacy import PrivacyError
 from flows.state import StateSnapshot, StateUpdate
 from transforms import decisions as dec
 from transforms import ingest as ingest_mod
@@ -62,6 +65,7 @@ class RunContext:
     audit: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     state: StateSnapshot | None = None  # the committed state this run builds on
+    pruned: list[str] = field(default_factory=list)  # run folders retention deleted
 
     @property
     def state_dir(self) -> Path:
@@ -141,21 +145,40 @@ def source_defaults(rules: Rules) -> dict[str, dict[str, Any]]:
     }
 
 
+SUPPRESSED_COLUMNS = ["source", "source_row", "stage", "why"]
+
+
+def empty_suppressed() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string")
+                         for c in SUPPRESSED_COLUMNS})
+
+
 @dataclass
 class NormalizeResult:
+    """``suppressed``: one row per suppressed export row (source, row, stage, why: erased
+    or opt_out), no values; ``suppression_hashes``: the list the run suppressed with."""
+
     clean: pd.DataFrame
     quarantine: pd.DataFrame
     quality: pd.DataFrame
     unmapped: pd.DataFrame
+    suppressed: pd.DataFrame = field(default_factory=empty_suppressed)
+    suppression_hashes: list[str] = field(default_factory=list)
 
 
-def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> NormalizeResult:
+def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
+                    quarantine: pd.DataFrame | None = None) -> NormalizeResult:
     """Normalize and validate every identity field; unusable rows go to quarantine.
 
     Typed attributes replace their raw text under ``attr_<name>`` (numbers, dates, booleans,
-    vocabulary terms); the text as exported stays in ``raw_attr_<name>``.
+    vocabulary terms); the text as exported stays in ``raw_attr_<name>``. Rows of erased
+    people (and opt-outs, when a rule says so) are suppressed once normalization has made
+    their keys, before validation: they reach neither clean records nor the quarantine.
+    ``quarantine`` (ingest's) is checked too; its suppressed rows are listed in
+    ``suppressed`` (stage ``ingest``) for :func:`drop_suppressed`.
     """
 
+    supp = privacy.run_suppression(ctx.output_dir, committed_state(ctx), rules)
     with timed(ctx, "normalize"):
         defaults = source_defaults(rules)
         specs = {name: conf["attributes"] for name, conf in defaults.items()}
@@ -163,13 +186,63 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
                                        ctx.today)
         typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
         normalized = swap_typed_attributes(normalized, typed)
+        suppressed = empty_suppressed()
+        if supp is not None:
+            normalized, suppressed = _suppress(normalized, quarantine, supp)
         clean, rejected = split_quarantine(normalized, rules.validation)
         quality = quality_metrics(normalized)
     quarantine = validation_quarantine(rejected)
     clean = clean.reset_index(drop=True)
     # kept by a name part and one other attribute only: linkable, but say how many
     clean["thin_evidence"] = thin_evidence(clean, rules.validation).to_numpy()
-    return NormalizeResult(clean, quarantine, quality, pd.DataFrame(unmapped))
+    return NormalizeResult(clean, quarantine, quality, pd.DataFrame(unmapped), suppressed,
+                           sorted(supp.hashes) if supp is not None else [])
+
+
+def _suppress(normalized: pd.DataFrame, quarantine: pd.DataFrame | None,
+              supp: privacy.RunSuppression) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalized rows without the suppressed ones, and the list of what was suppressed."""
+    erased, opt_out = privacy.suppressed_rows(normalized, supp)
+    gone = erased | opt_out
+    parts = [pd.DataFrame({"source": normalized.loc[gone, "source"].astype("string"),
+                           "source_row": normalized.loc[gone, "source_row"].astype("int64"),
+                           "stage": "normalize",
+                           "why": np.where(erased[gone], "erased", "opt_out")})]
+    if quarantine is not None and len(quarantine):
+        q = privacy.suppressed_quarantine(quarantine, supp)
+        parts.append(pd.DataFrame({"source": quarantine.loc[q, "source"].astype("string"),
+                                   "source_row": quarantine.loc[q, "source_row"]
+                                   .astype("int64"), "stage": "ingest", "why": "erased"}))
+    listed = pd.concat(parts, ignore_index=True).astype(
+        {"source": "string", "stage": "string", "why": "string"})
+    if gone.any():
+        log.info("suppressed %d row(s): %d of erased people, %d opted out",
+                 int(gone.sum()), int(erased.sum()), int(opt_out.sum()))
+    return normalized.loc[~gone].reset_index(drop=True), listed
+
+
+def drop_suppressed(ingested: ingest_mod.IngestResult, normalized: NormalizeResult
+                    ) -> ingest_mod.IngestResult:
+    """Ingest's result without the rows normalization suppressed (records and quarantine),
+    so nothing of an erased person is kept for a resume or published as quarantine."""
+    s = normalized.suppressed
+    if s.empty:
+        return ingested
+    def rows(stage: str) -> pd.MultiIndex:
+        part = s[s["stage"] == stage]
+        return pd.MultiIndex.from_arrays([part["source"].astype(str).to_numpy(),
+                                          part["source_row"].astype("int64").to_numpy()])
+
+    def without(frame: pd.DataFrame, gone: pd.MultiIndex) -> pd.DataFrame:
+        if frame.empty or not len(gone):
+            return frame
+        here = pd.MultiIndex.from_arrays([frame["source"].astype(str).to_numpy(),
+                                          frame["source_row"].astype("int64").to_numpy()])
+        return frame[~here.isin(gone)].reset_index(drop=True)
+
+    return ingest_mod.IngestResult(without(ingested.records, rows("normalize")),
+                                   without(ingested.quarantine, rows("ingest")),
+                                   ingested.rows_read, ingested.files)
 
 
 def package_version() -> str:
@@ -372,9 +445,11 @@ def load_decisions(ctx: RunContext, clean: pd.DataFrame) -> Decisions:
 
 def account_rows(ctx: RunContext, ingested: ingest_mod.IngestResult,
                  normalized: NormalizeResult) -> pd.DataFrame:
-    """Rows in = clean + quarantined per source, checked on every run (raises when not)."""
+    """Rows in = clean + quarantined + suppressed per source, checked on every run
+    (raises when not). ``ingested`` must be :func:`drop_suppressed`'s."""
     quarantine = pd.concat([ingested.quarantine, normalized.quarantine], ignore_index=True)
-    table = ingest_mod.row_accounting(ingested.rows_read, normalized.clean, quarantine)
+    table = ingest_mod.row_accounting(ingested.rows_read, normalized.clean, quarantine,
+                                      normalized.suppressed)
     ingest_mod.check_row_accounting(table)
     if "thin_evidence" in normalized.clean.columns:
         thin = normalized.clean.groupby("source")["thin_evidence"].sum()
@@ -396,8 +471,14 @@ def published_after(snap: StateSnapshot, ledger: list[dict[str, Any]],
 
 def stage_commit(ctx: RunContext, tables: Mapping[str, Any], documents: Mapping[str, Any],
                  update: StateUpdate) -> Path:
-    """Publish a run folder and its state generation as one switch (hold the state lock)."""
-    return state.commit(ctx.output_dir, ctx.run_id, tables, documents, update)
+    """Publish a run folder and its state generation as one switch (hold the state lock),
+    then delete the run folders the retention policy of ``ctx.rules_dir`` no longer keeps
+    (runs and verbs alike)."""
+    run_dir = state.commit(ctx.output_dir, ctx.run_id, tables, documents, update)
+    policy = load_privacy_rules(ctx.rules_dir).retention
+    ctx.pruned = privacy.prune_runs(ctx.output_dir,
+                                    privacy.retention_plan(ctx.output_dir, policy))
+    return run_dir
 
 
 @dataclass
@@ -430,6 +511,10 @@ def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
         }
     ctx.stage_seconds["total"] = round(sum(v for k, v in ctx.stage_seconds.items()
                                            if k not in ("total", "report")), 3)
+    plan = privacy.retention_plan(ctx.output_dir, rules.privacy.retention, adding=ctx.run_id)
+    figures = privacy.privacy_figures(committed_state(ctx), state.read_ledger(ctx.state_dir),
+                                      ctx.run_id, normalized.suppressed,
+                                      rules.privacy.retention, [p.name for p in plan])
     # Report build time is recorded for the run summary (the audit is built from the rest).
     with timed(ctx, "report"):
         audit = build_audit(
@@ -439,7 +524,7 @@ def _assemble(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResult,
             review=review, decisions={"applied": decisions.applied, "stale": decisions.stale},
             previous_run=previous.name if previous else None, version=package_version(),
             samples=invalid_samples(normalized.clean), crosswalk=golden.crosswalk,
-            links=linked.pairs, clean=normalized.clean,
+            links=linked.pairs, clean=normalized.clean, privacy=figures,
         )
         html = render_report(audit)
     documents = {"audit.json": audit, "audit_report.html": html,
@@ -465,16 +550,29 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
     with state.locked(ctx.output_dir):
         snap = state.read_state(ctx.output_dir)
         ledger = state.read_ledger(ctx.state_dir)
+        _check_no_erasure_since(ctx, rules, snap, normalized, ingested)
         arrived = [d for d in ledger if str(d["decision_id"]) not in seen]
         if arrived or snap.generation != start.generation:
             golden, decisions = _reconcile(ctx, rules, normalized.clean, linked, golden,
                                            ledger, arrived, snap)
             out = _assemble(ctx, rules, ingested, normalized, accounting, linked, golden,
                             decisions)
+        registry, suppression, tombstones = golden.registry, None, \
+            privacy.pending_tombstones(snap, ledger)
+        if tombstones:  # an erase killed before its commit: this run publishes it
+            hasher = privacy.require_hasher(rules.privacy, snap.suppression, "this run")
+            registry = privacy.apply_pending_erasures(registry, tombstones, hasher, rules,
+                                                      golden.crosswalk, ctx.run_id)
+            suppression = snap.suppression.adding(state.tombstone_hashes(tombstones),
+                                                  hasher.key_check())
         run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
-            registry=golden.registry, model_json=linked.model.to_json(),
+            registry=registry, model_json=linked.model.to_json(),
             model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
-            published=published_after(snap, ledger, ctx.run_id)))
+            published=published_after(snap, ledger, ctx.run_id), suppression=suppression,
+            erasure=bool(tombstones)))
+        if tombstones:  # and takes the person out of the runs it kept
+            privacy.sweep(ctx.output_dir, privacy.state_matcher(
+                state.read_state(ctx.output_dir), rules, hasher), rules, skip={ctx.run_id})
     if arrived:
         log.info("%d steward decision(s) recorded during this run were applied before "
                  "publishing", len(arrived))
@@ -488,10 +586,34 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
         "review_pairs": int(len(out.review)),
         "id_churn": golden.churn,
         "decisions_arrived_during_run": len(arrived),
+        "suppressed": int(accounting["suppressed"].sum()),
+        "runs_pruned": len(ctx.pruned),
         "stage_seconds": ctx.stage_seconds,
     }
     summary["artifact_markdown"] = headline_markdown(out.documents["audit.json"], run_dir)
     return summary
+
+
+def _check_no_erasure_since(ctx: RunContext, rules: Rules, snap: StateSnapshot,
+                            normalized: NormalizeResult,
+                            ingested: ingest_mod.IngestResult) -> None:
+    """Refuse to publish records of a person erased while this run computed.
+
+    The run suppressed with the list it started with; when the list grew since and the
+    new hashes match its records, publishing would bring the person back. The run must
+    start again (its stage results are deleted: they hold the person).
+    """
+    found = privacy.new_hashes_match(normalized.clean, normalized.suppression_hashes, snap,
+                                     rules, ctx.output_dir)
+    if not found and len(ingested.quarantine):
+        found = privacy.new_hashes_match(ingested.quarantine, normalized.suppression_hashes,
+                                         snap, rules, ctx.output_dir)
+    if found:
+        partial = ctx.output_dir / "runs" / f"{ctx.run_id}.partial"
+        if partial.is_dir():
+            shutil.rmtree(partial)
+        raise PrivacyError(f"run {ctx.run_id}: {found} of its records belong to a person "
+                           "erased while it computed; nothing was published, run again")
 
 
 def _reconcile(ctx: RunContext, rules: Rules, clean: pd.DataFrame, linked: LinkResult,

@@ -19,6 +19,11 @@ whatever happens the published outputs and the state that outlives runs must agr
   (latest, CURRENT) or the new one is recoverable; :func:`recover` (run first by every
   writer, under the lock) rolls a half-switched commit forward and deletes debris
   (``.partial`` folders, unreferenced generations, temporary links).
+* **Erasure is the one rewrite.** A generation also holds the suppression list (keyed
+  hashes, no plain value). An erasure (``flows.erase``) rewrites the ledger in place,
+  atomically (:func:`rewrite_ledger`), and its generation is a barrier: every older
+  generation still names the erased person, so it is deleted as soon as the erasure's
+  generation is current (by the commit, or by :func:`recover` after a kill).
 * **Fault injection**: :func:`crash_point` kills the process (SIGKILL) at the point named
   by ``$CRM_GOLDEN_CRASH_AT``; inert when unset. The points are :data:`CRASH_POINTS`.
 
@@ -44,8 +49,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from transforms.golden_ids import REGISTRY_FILES, GoldenIdRegistry
+from transforms.decisions import TOMBSTONE
+from transforms.golden_ids import ERASED, REGISTRY_FILES, GoldenIdRegistry
 from transforms.publish import STAGES_DIR, latest_run_dir, point_latest, publish_run, write_parquet
+from transforms.suppress import SuppressionList
 
 log = logging.getLogger("crm_golden.state")
 
@@ -59,6 +66,7 @@ MODEL_STAMP_FILE = "model.rules.sha256"
 RULES_POINTER_FILE = "rules_dir.txt"
 PUBLISHED_FILE = "published.json"
 GENERATION_META_FILE = "generation.json"
+SUPPRESSION_FILE = "suppression.json"
 RUN_MARKER = "state_generation.json"  # in every run folder: the generation it committed
 KEEP_GENERATIONS = 3
 # Files of the flat layout used before generations; read once, removed by the first commit.
@@ -74,6 +82,11 @@ CRASH_POINTS: dict[str, str] = {
     "run.renamed": "the run folder is complete; latest still points at the previous run",
     "latest.switched": "latest points at the new run; CURRENT names the previous state",
     "current.switched": "CURRENT names the new state; older generations are not pruned yet",
+    "erase.sweeping": "an erasure rewrote one kept run folder; others, latest and the state "
+                      "still hold the person",
+    "erase.ledger_rewritten": "an erasure's tombstone is in the ledger and the person's keys "
+                              "are out of it; latest and the state still hold the person",
+    "retention.pruning": "retention deleted one old run folder; others due are still there",
 }
 _hooks: list[Callable[[str], None]] = []
 
@@ -226,6 +239,22 @@ def append_decisions(state_path: Path, decisions: list[dict[str, Any]]) -> list[
     return fresh
 
 
+def rewrite_ledger(state_path: Path, decisions: list[dict[str, Any]]) -> None:
+    """Replace the ledger with ``decisions`` atomically (an erasure's scrub; nothing else
+    rewrites the ledger). Call only while holding :func:`ledger_lock`."""
+    state_path = Path(state_path)
+    state_path.mkdir(parents=True, exist_ok=True)
+    payload = "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
+                      for d in decisions)
+    _replace_durable(state_path / LEDGER_FILE, payload.encode("utf-8"))
+
+
+def tombstone_hashes(decisions: list[dict[str, Any]]) -> set[str]:
+    """Every keyed hash the ledger's erasure tombstones carry."""
+    return {str(h) for d in decisions if d.get("kind") == TOMBSTONE
+            for h in d.get("hashes", [])}
+
+
 # --------------------------------------------------------------------------- generations
 
 
@@ -239,6 +268,7 @@ class StateSnapshot:
     model_rules_hash: str | None = None
     rules_dir: str | None = None
     published: Mapping[str, str] = field(default_factory=dict)  # decision_id -> run id
+    suppression: SuppressionList = field(default_factory=SuppressionList)
 
     def pending(self, ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Decisions of the ledger no published run has applied yet."""
@@ -247,13 +277,19 @@ class StateSnapshot:
 
 @dataclass(frozen=True)
 class StateUpdate:
-    """What a commit writes as the next generation (unchanged parts carried over)."""
+    """What a commit writes as the next generation (unchanged parts carried over).
+
+    ``suppression`` None carries the current generation's list over, so no writer can drop
+    it by omission; ``erasure`` marks the generation as a barrier (see the module doc).
+    """
 
     registry: GoldenIdRegistry
     model_json: str | None
     model_rules_hash: str | None
     rules_dir: str | None
     published: Mapping[str, str]
+    suppression: SuppressionList | None = None
+    erasure: bool = False
 
 
 def _generation_name(n: int) -> str:
@@ -293,12 +329,19 @@ def _read_files(folder: Path) -> dict[str, Any]:
     published_path = folder / PUBLISHED_FILE
     published = (json.loads(published_path.read_text(encoding="utf-8"))
                  if published_path.is_file() else {})
+    suppression_path = folder / SUPPRESSION_FILE
+    try:
+        suppression = (SuppressionList.from_json(suppression_path.read_text(encoding="utf-8"))
+                       if suppression_path.is_file() else SuppressionList())
+    except ValueError:
+        raise StateError(f"{suppression_path}: not a suppression list") from None
     return {
         "registry": registry,
         "model_json": model.read_text(encoding="utf-8") if model.is_file() else None,
         "model_rules_hash": text(MODEL_STAMP_FILE),
         "rules_dir": text(RULES_POINTER_FILE),
         "published": published,
+        "suppression": suppression,
     }
 
 
@@ -346,7 +389,13 @@ def _write_generation(sd: Path, n: int, update: StateUpdate, run_id: str) -> Pat
         write_parquet(getattr(update.registry, key), partial / name)
         if key == "members":
             crash_point("state.generation_half")
+    suppression = update.suppression
+    if suppression is None:  # carried over from the generation CURRENT names
+        before = sd / _generation_name(n - 1) / SUPPRESSION_FILE
+        suppression = (SuppressionList.from_json(before.read_text(encoding="utf-8"))
+                       if n > 1 and before.is_file() else SuppressionList())
     texts = {
+        SUPPRESSION_FILE: suppression.to_json() if len(suppression) else None,
         MODEL_FILE: update.model_json,
         MODEL_STAMP_FILE: update.model_rules_hash,
         RULES_POINTER_FILE: update.rules_dir,
@@ -354,6 +403,7 @@ def _write_generation(sd: Path, n: int, update: StateUpdate, run_id: str) -> Pat
         GENERATION_META_FILE: json.dumps({
             "generation": n, "run_id": run_id,
             "committed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **({"erasure": True} if update.erasure else {}),
         }),
     }
     for name, content in texts.items():
@@ -396,11 +446,29 @@ def commit(output_dir: Path | str, run_id: str,
     return run_dir
 
 
-def _prune(sd: Path, current: int) -> None:
-    """Drop generations older than the last :data:`KEEP_GENERATIONS`, and the flat layout."""
+def _erasure_barrier(sd: Path, current: int) -> int:
+    """The newest generation up to ``current`` committed by an erasure (0: none)."""
+    best = 0
     for path in sd.iterdir():
         n = _generation_number(path)
-        if n is not None and n <= current - KEEP_GENERATIONS:
+        if n is None or n > current or n <= best:
+            continue
+        meta = path / GENERATION_META_FILE
+        try:
+            if meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("erasure"):
+                best = n
+        except ValueError:
+            continue
+    return best
+
+
+def _prune(sd: Path, current: int) -> None:
+    """Drop generations older than the last :data:`KEEP_GENERATIONS` or than an erasure's
+    generation (they still name the erased person), and the flat layout."""
+    barrier = _erasure_barrier(sd, current)
+    for path in sd.iterdir():
+        n = _generation_number(path)
+        if n is not None and (n <= current - KEEP_GENERATIONS or n < barrier):
             shutil.rmtree(path, ignore_errors=True)
     for name in LEGACY_FILES:
         (sd / name).unlink(missing_ok=True)
@@ -473,6 +541,12 @@ def recover(output_dir: Path) -> list[str]:
                 notes.append(f"removed unfinished state {p.name}")
             elif p.name.endswith(".tmp"):
                 p.unlink(missing_ok=True)
+        barrier = _erasure_barrier(sd, cur)
+        for p in sd.iterdir():
+            n = _generation_number(p)
+            if n is not None and n < barrier:  # an erasure was killed before pruning them
+                shutil.rmtree(p, ignore_errors=True)
+                notes.append(f"removed state {p.name}, older than an erasure")
     for p in output_dir.glob(".latest.*.tmp"):
         p.unlink(missing_ok=True)
     for note in notes:
@@ -529,8 +603,26 @@ def verify(output_dir: Path | str) -> list[str]:
         wrong = int((both["golden_id"] != both["golden_id_state"]).sum())
         if wrong:
             problems.append(f"registry disagrees with latest on {wrong} records")
-    ledger_ids = {str(d.get("decision_id")) for d in read_ledger(sd)}
+    ledger = read_ledger(sd)
+    ledger_ids = {str(d.get("decision_id")) for d in ledger}
     unknown = set(snap.published) - ledger_ids
     if unknown:
         problems.append(f"{len(unknown)} published decisions are not in the ledger")
+    published_tombstones = [d for d in ledger if d.get("kind") == TOMBSTONE
+                            and str(d.get("decision_id")) in snap.published]
+    missing = tombstone_hashes(published_tombstones) - snap.suppression.hashes
+    if missing:
+        problems.append(f"{len(missing)} hashes of published erasures are not in the "
+                        "suppression list")
+    if sd.is_dir():
+        barrier = _erasure_barrier(sd, cur)
+        behind = sorted(p.name for p in sd.iterdir()
+                        if (_generation_number(p) or barrier) < barrier)
+        if behind:
+            problems.append(f"state generations older than an erasure remain: {behind}")
+    if snap.registry is not None:
+        ids = snap.registry.ids
+        erased = set(ids.loc[ids["retired_reason"] == ERASED, "golden_id"])
+        if erased and snap.registry.members["golden_id"].isin(list(erased)).any():
+            problems.append("the registry still maps records to erased golden ids")
     return problems

@@ -52,7 +52,7 @@ from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
 from transforms.decision_conflicts import DecisionConflicts, decision_conflicts
-from transforms.mask import mask_free_text, mask_name
+from transforms.mask import mask_name, mask_names_in_text
 from transforms.model import FSModel
 from transforms.publish import latest_run_dir
 from transforms.report_html import render_report
@@ -90,6 +90,8 @@ class Latest:
         red = self.redirects
         hit = red.loc[red["retired_id"] == gid, "current_id"]
         if len(hit):
+            if not isinstance(hit.iloc[0], str):  # retired by an erasure: no target
+                raise StewardError(f"golden id {golden_id!r} was erased")
             gid = str(hit.iloc[0])
         if not (self.index["golden_id"] == gid).any():
             raise StewardError(f"unknown golden id {golden_id!r} in run {self.run_dir.name}")
@@ -346,6 +348,9 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
             known.add(did)
             fresh.append(d)
     pending = snap.pending(ledger_before)
+    if any(d.get("kind") == dec.TOMBSTONE for d in pending):
+        raise StewardError("an erasure was interrupted before it was published: repeat the "
+                           "crm-golden erase command (or run the pipeline) first")
     if not fresh and not pending:
         return Outcome(run_id=None, previous_run=latest.run_dir.name, already=repeated,
                        dry_run=dry_run)
@@ -616,6 +621,7 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
                    and (p / "crosswalk.parquet").is_file()), key=_run_order)
     timeline: list[dict[str, Any]] = []
     seen_keys: set[str] = set()
+    names: set[str] = set()  # the profile's names as exported, to mask inside reasons
     previous: set[str] | None = None
     for run in runs:
         xw = pd.read_parquet(run / "crosswalk.parquet")
@@ -623,8 +629,8 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
         if rows.empty and previous is None:
             continue
         keys = rows["source"].astype(str) + ":" + rows["source_record_id"].astype(str)
-        names = _masked_names(run, rows, mask_name)
-        members = [{"record": k, "golden_id": str(g), "name": names.get(k)}
+        masked = _masked_names(run, rows, mask_name, names)
+        members = [{"record": k, "golden_id": str(g), "name": masked.get(k)}
                    for k, g in sorted(zip(keys, rows["golden_id"], strict=True))]
         now = set(keys)
         timeline.append({
@@ -652,20 +658,31 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
                                                   "forced")}
                            | {"published_run": published.get(str(d.get("decision_id"))),
                               "undone_by": undone.get(str(d.get("decision_id"))),
-                              "reason": mask_free_text(d.get("reason"))})
+                              "reason": mask_names_in_text(d.get("reason"), names)})
     return {"golden_id": gid, "current_id": current, "ids": sorted(family),
             "runs": timeline, "decisions": touched}
 
 
-def _masked_names(run: Path, rows: pd.DataFrame, mask: Any) -> dict[str, str | None]:
-    cols = ["source", "source_record_id", "name_given", "name_family"]
+NAME_COLUMNS = ["full_name", "given_name", "family_name", "middle_name", "name_given",
+                "name_middle", "name_family"]
+
+
+def _masked_names(run: Path, rows: pd.DataFrame, mask: Any,
+                  seen: set[str] | None = None) -> dict[str, str | None]:
+    """Masked display name per record key; every name column's text is added to ``seen``."""
     try:
+        cols = [c for c in ["source", "source_record_id", *NAME_COLUMNS]
+                if c in pq.read_schema(run / "clean_records.parquet").names]
         clean = pd.read_parquet(run / "clean_records.parquet", columns=cols)
     except (OSError, ValueError, KeyError):
         return {}
     keys = set(rows["source"].astype(str) + ":" + rows["source_record_id"].astype(str))
     ck = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
     clean = clean[ck.isin(keys)]
+    if seen is not None:
+        for col in NAME_COLUMNS:
+            if col in clean.columns:
+                seen.update(str(v) for v in clean[col].dropna())
     out = {}
     for rec in clean.to_dict("records"):
         parts = [str(rec[c]) for c in ("name_given", "name_family")

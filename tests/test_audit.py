@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from transforms.audit import build_audit, headline_markdown, invalid_samples
+from transforms.audit import build_audit, erased_audit, headline_markdown, invalid_samples
 from transforms.mask import mask_email
 
 # Real-looking personal data that must never appear unmasked in any output.
@@ -299,7 +299,7 @@ def test_masked_samples_match_the_json(built: tuple[dict, str]) -> None:
     assert reasons[("finance", "date_of_birth", "impossible_date")]["samples"] == ["**/**/****"]
     largest = audit["clusters"]["largest_profiles"][0]
     assert largest == {"golden_id": "G00000000", "records": 7,
-                       "sources": ["marketing", "sales", "support"], "name": "J*** G***** P****",
+                       "sources": ["marketing", "sales", "support"], "name": "J*** G*** P***",
                        "email": "j***@gm***.com", "phone": "+34 6** *** *78"}
 
 
@@ -426,3 +426,39 @@ def test_review_queue_age_comes_from_queued_since(tmp_path: Path) -> None:
     audit = build_audit(**make_inputs(tmp_path))
     age = audit["changes"]["review"]["age_days"]
     assert (age["oldest"], age["under_7"], age["7_to_30"], age["over_30"]) == (20, 1, 1, 0)
+
+
+def test_privacy_section_holds_counts_and_reason_codes_only(tmp_path: Path) -> None:
+    figures = {"suppressed": {"sales": {"erased": 2, "opt_out": 1}, "web": {"erased": 1}},
+               "erasures": {"total": 3, "applied": 1, "by_reason": {"gdpr_art17": 2,
+                                                                    "deceased": 1}},
+               "suppression_list": 17, "retention": {"keep_runs": 7, "keep_days": None},
+               "runs_pruned": ["20240101T000000Z-old001"]}
+    audit = build_audit(**make_inputs(tmp_path), privacy=figures)
+    pv = audit["privacy"]
+    assert pv["suppressed_total"] == 4 and pv["suppression_list_size"] == 17
+    assert pv["suppressed_by_source"][0] == {"source": "sales", "erased": 2, "opt_out": 1,
+                                             "total": 3}
+    assert pv["erasures"]["by_reason"] == {"deceased": 1, "gdpr_art17": 2}
+    assert "3 erasures on record (1 applied by this run)" in pv["takeaway"]
+    assert build_audit(**make_inputs(tmp_path))["privacy"]["suppressed_total"] == 0
+
+
+def test_an_erasure_moves_a_runs_rows_to_suppressed_and_drops_their_samples(
+        tmp_path: Path) -> None:
+    audit = build_audit(**make_inputs(tmp_path))
+    src = audit["inputs"]["sources"][0]
+    sample = next(r for r in audit["quality"]["invalid_reasons"] if r["samples"])
+    kwargs = make_inputs(tmp_path)
+    after = erased_audit(audit, removed={src["source"]: {"clean": 2, "quarantined": 1}},
+                         quarantine=kwargs["quarantine"], golden=kwargs["golden"],
+                         crosswalk=kwargs["crosswalk"], removed_samples=[sample["samples"][0]],
+                         examples=None, privacy={"rewritten": [{"records": 2}]})
+    new = next(s for s in after["inputs"]["sources"] if s["source"] == src["source"])
+    assert (new["clean"], new["suppressed"]) == (src["clean"] - 2, src["suppressed"] + 3)
+    assert after["inputs"]["invariant_passed"] and after["matching"]["examples"] == []
+    again = next(r for r in after["quality"]["invalid_reasons"]
+                 if (r["source"], r["field"], r["reason"]) ==
+                 (sample["source"], sample["field"], sample["reason"]))
+    assert sample["samples"][0] not in again["samples"]
+    assert "rewritten by 1 later erasure" in after["privacy"]["takeaway"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -113,6 +115,28 @@ def test_drop_decided_pairs() -> None:
     assert len(dec.drop_decided_pairs(review, [_d(1, "merge", ["a:1", "c:3"])])) == 1
 
 
+def test_erasure_tombstones_constrain_nothing_and_scrubbing_drops_the_person() -> None:
+    ledger = [_d(1, "merge", ["a:1", "b:2", "c:3"], golden_ids=["G1", "G2"],
+                 reason="same person, Ana Gil called", pair_id="P1"),
+              _d(2, "not_same", ["a:1", "d:4"], reason="twins"),
+              _d(3, "not_same", ["e:5", "f:6"], reason="not ana gil's brother"),
+              _d(4, "split", ["a:1"], profile_records=["a:1", "b:2"], reason="x"),
+              {"decision_id": "D5", "kind": dec.TOMBSTONE, "hashes": ["ab"]}]
+    clean = _clean(["a:1", "b:2", "c:3", "d:4", "e:5", "f:6"])
+    cons = dec.constraints_for_run(ledger, clean)
+    assert cons.applied == 4 and cons.stale == 0  # the tombstone is neither
+    out, changed = dec.scrub_decisions(ledger, {"a:1"}, {"G1"}, ["Ana Gil"])
+    assert changed == 4 and out[4] == ledger[4]
+    assert out[0]["records"] == ["b:2", "c:3"] and out[0]["golden_ids"] == ["G2"]
+    assert "pair_id" not in out[0] and out[0]["erased_records"] == 1
+    assert out[1]["records"] == ["d:4"] and out[3]["records"] == []
+    assert all(d["reason"] == dec.SCRUBBED_REASON for d in out[:4])
+    assert "ana" not in json.dumps(out).lower()
+    cons = dec.constraints_for_run(out, clean)  # what is left still replays
+    assert cons.must_link.values.tolist() == [[1, 2]]
+    assert cons.cannot_link.values.tolist() == [[4, 5]] and cons.stale == 2
+
+
 def test_conflicts_are_checked_only_between_what_a_decision_joins() -> None:
     profile = {"s:1": "G1", "s:2": "G1", "s:3": "G2", "s:4": "G3"}
     merge = {"kind": "merge", "records": ["s:1", "s:2", "s:3"], "decision_id": "Dm"}
@@ -150,3 +174,6 @@ def test_undone_decisions_stop_constraining_later_runs() -> None:
     assert not dec.replay([ns, undo_of(ns)]).decided("s:1", "s:2")
     with pytest.raises(ValueError, match="cannot be undone"):
         dec.undo_target([ns, undo_of(ns)], dec.undo_id("D1"))
+    tombstone = {"decision_id": "D9", "kind": dec.TOMBSTONE, "hashes": ["ab"]}
+    with pytest.raises(ValueError, match="an erasure cannot be undone"):
+        dec.undo_target([ns, tombstone], "D9")

@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from transforms.golden_ids import (
+    ERASED,
     GoldenIdRegistry,
     assign_golden_ids,
     build_membership,
     content_id,
+    redirects_table,
+    retire_erased,
 )
 
 
@@ -203,3 +206,21 @@ def test_registry_survives_a_parquet_round_trip(tmp_path) -> None:
     assert id_of(run3, "b1") == id_of(run2, "b1")
     assert run3.churn["kept"] == 1 and run3.churn["created"] == 1
     pd.testing.assert_frame_equal(run3.redirects, run2.redirects)
+
+
+def test_an_erased_profile_is_retired_without_redirect_and_its_ids_never_return() -> None:
+    first = assign_golden_ids(members({1: ["a", "b"], 2: ["c"], 3: ["d"]}), None, "r1")
+    ga, gc = id_of(first, "a"), id_of(first, "c")
+    second = assign_golden_ids(members({1: ["a", "b", "c"], 3: ["d"]}), first.registry, "r2")
+    assert id_of(second, "c") == ga  # c's id was merged into a's profile
+    reg = retire_erased(second.registry, {ga}, {"crm:a", "crm:b", "crm:c"}, "r3")
+    ids = reg.ids.set_index("golden_id")
+    assert ids.at[ga, "status"] == "retired" and ids.at[ga, "retired_reason"] == ERASED
+    assert ids.at[ga, "retired_run"] == "r3" and pd.isna(ids.at[ga, "redirect_to"])
+    assert ids.at[gc, "retired_reason"] == ERASED and pd.isna(ids.at[gc, "redirect_to"])
+    assert sorted(reg.members["source_record_id"]) == ["d"]
+    red = redirects_table(reg.ids).set_index("retired_id")
+    assert red.loc[[ga, gc], "current_id"].isna().all()
+    # the same records delivered again get new ids, never the erased ones
+    third = assign_golden_ids(members({1: ["a", "b"], 3: ["d"]}), reg, "r4")
+    assert id_of(third, "a") not in (ga, gc) and third.churn["created"] == 1

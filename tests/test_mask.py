@@ -16,6 +16,7 @@ from transforms.mask import (
     mask_free_text,
     mask_name,
     mask_name_series,
+    mask_names_in_text,
     mask_phone,
     mask_phone_series,
     mask_series,
@@ -46,14 +47,14 @@ PHONES = [
     ("+3461234", "+34 ***"),  # too short: no digit shown, nor the length
     ("12345", "***"),
 ]
-NAMES = [
-    ("José García", "J*** G*****"),
-    ("María José Rodríguez Pérez", "M**** J*** R******** P****"),
-    ("Александр Сергеевич Пушкин", "А******** С******** П*****"),
-    ("Наталья Петрова", "Н****** П******"),
-    ("Siobhan O'Connell", "S****** O'C******"),
-    ("Jean-Pierre Dupont", "J***-P***** D*****"),
-    ("J. Smith", "J. S****"),
+NAMES = [  # fixed width: a word's length is not shown
+    ("José García", "J*** G***"),
+    ("María José Rodríguez Pérez", "M*** J*** R*** P***"),
+    ("Александр Сергеевич Пушкин", "А*** С*** П***"),
+    ("Наталья Петрова", "Н*** П***"),
+    ("Siobhan O'Connell", "S*** O***'C***"),
+    ("Jean-Pierre Dupont", "J***-P*** D***"),
+    ("J. Smith", "J***. S***"),
 ]
 
 
@@ -92,8 +93,8 @@ def test_blank_values_stay_blank(fn, blank) -> None:  # noqa: ANN001
     ("email_norm", "jdoe@gmail.com", "j***@gm***.com"),
     ("phone_2", "+34612345678", "+34 6** *** *78"),
     ("phone_e164", "+34612345678", "+34 6** *** *78"),
-    ("given_name", "Guadalupe", "G********"),
-    ("street", "Calle Mayor 12", "C**** M**** 1*"),
+    ("given_name", "Guadalupe", "G***"),
+    ("street", "Calle Mayor 12", "C*** M*** 1***"),
     ("date_of_birth", "31/02/1985", "**/**/****"),
     ("tax_id", "12345678Z", "*********"),
     ("postal_code", "28013", "*****"),
@@ -118,7 +119,7 @@ def test_series_variants_match_scalars_and_keep_blanks() -> None:
     assert out.tolist()[0] == "j***@gm***.com" and out.isna().tolist() == [False, True, False,
                                                                           False]
     assert mask_phone_series(pd.Series(["+79161234567"])).tolist() == ["+7 9** *** **67"]
-    assert mask_name_series(pd.Series(["José García"])).tolist() == ["J*** G*****"]
+    assert mask_name_series(pd.Series(["José García"])).tolist() == ["J*** G***"]
     assert mask_series("tax_id", pd.Series(["X1234567L"])).tolist() == ["*********"]
 
 
@@ -146,6 +147,18 @@ def test_name_mask_keeps_only_initials(given_name: str, family: str) -> None:
     raw = f"{given_name} {family}"
     masked = mask_name(raw)
     assert masked != raw
-    assert masked == f"{given_name[0]}{'*' * (len(given_name) - 1)} " \
-                     f"{family[0]}{'*' * (len(family) - 1)}"
+    assert masked == f"{given_name[0]}*** {family[0]}***"  # same width for any length
     assert mask_name(masked) == masked
+
+
+def test_name_masks_of_different_lengths_look_the_same() -> None:
+    assert mask_name("Ana Gil") == mask_name("Anastasia Gilaberte") == "A*** G***"
+
+
+def test_names_inside_free_text_are_masked_whatever_their_case_or_accents() -> None:
+    names = ["GARCIA LOPEZ, María", "Maria Garcia", None]
+    text = "same person: maría garcía called, mail maria.garcia@gmail.com, Lopez family"
+    out = mask_names_in_text(text, names)
+    assert out == "same person: m*** g*** called, mail m***@gm***.com, L*** family"
+    assert mask_names_in_text("nothing personal here", names) == "nothing personal here"
+    assert mask_names_in_text(None, names) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -10,8 +11,10 @@ import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter
 
+from flows import privacy
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
+from tests.conftest import _drain_prefect_workers
 from transforms.publish import OUTPUT_TABLES, latest_run_dir
 
 CONTRACT_FILES = [f"{t}.parquet" for t in OUTPUT_TABLES] + [
@@ -159,6 +162,13 @@ def test_prefect_flow_retries_io_fails_resumes_and_reports(
     clean = pd.read_parquet(run_dir / "clean_records.parquet")
     for value in clean["email_norm"].dropna().head(50):
         assert value not in text
+    # ... and neither does the server's database (runs, tasks, logs, events, artifacts)
+    _drain_prefect_workers()
+    values = [*clean["email_norm"].dropna(), *clean["full_name"].dropna(),
+              *clean["phone_e164"].dropna()]
+    server_home = Path(os.environ["PREFECT_HOME"]).parent
+    assert list(server_home.glob("*.db"))
+    assert privacy.find_occurrences(server_home, [v for v in values if len(v) > 5]) == {}
 
 
 def test_decision_recorded_during_a_run_is_reported(exports: Path, tmp_path: Path,

@@ -150,7 +150,7 @@ def test_no_raw_personal_data_in_html(built: tuple[dict, str]) -> None:
 def test_masked_samples_are_shown(built: tuple[dict, str]) -> None:
     _, html = built
     assert "j***@gm***.con" in html
-    assert "J*** G***** P****" in html and "+34 6** *** *78" in html
+    assert "J*** G*** P***" in html and "+34 6** *** *78" in html
 
 
 def test_each_section_exists_with_a_takeaway_first(built: tuple[dict, str]) -> None:
@@ -216,3 +216,11 @@ def test_templates_load_through_the_package_loader() -> None:
                               .read_text(encoding="utf-8"))
     shipped = pyproject["tool"]["setuptools"]["package-data"]["*"]
     assert all(any(fnmatch(PurePosixPath(n).name, p) for p in shipped) for n in names)
+
+
+def test_an_audit_from_before_the_privacy_section_still_renders(
+        built: tuple[dict, str]) -> None:
+    audit = {k: v for k, v in built[0].items() if k != "privacy"}
+    html = render_report(audit)
+    assert 'id="privacy"' not in html and 'id="warnings"' in html
+    assert 'id="privacy"' in built[1] and "Suppressed: erased people" not in built[1]

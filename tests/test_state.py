@@ -26,6 +26,7 @@ from flows.pipeline import run_pipeline
 from synth.generate import generate
 from transforms.golden_ids import GoldenIdRegistry
 from transforms.publish import latest_run_dir
+from transforms.suppress import SuppressionList
 
 COMMIT_POINTS = ["state.generation_half", "state.generation_written", "run.half_written",
                  "run.renamed", "latest.switched", "current.switched"]
@@ -291,3 +292,50 @@ def test_stages_read_the_committed_state_once(world: dict[str, Path], out: Path)
     snap = stages.committed_state(ctx)
     assert snap is stages.committed_state(ctx) and snap.generation == 1
     assert snap.registry is not None and snap.model_json
+
+
+# --------------------------------------------------------------------------- erasure
+
+
+def commit_with(out: Path, run_id: str, n: int, **update: Any) -> None:
+    reg = registry(n)
+    with state.locked(out):
+        state.commit(out, run_id, {"crosswalk": reg.members.copy(),
+                                   "golden_customers": reg.members.copy()},
+                     {"audit.json": {"run": {"run_id": run_id}}},
+                     state.StateUpdate(reg, "{}", "h", "/rules", {}, **update))
+
+
+def generations(out: Path) -> list[str]:
+    return sorted(p.name for p in state.state_dir(out).glob("gen-*"))
+
+
+def test_the_suppression_list_is_carried_over_and_an_erasure_is_a_barrier(
+        tmp_path: Path) -> None:
+    listed = SuppressionList("kc", frozenset({"a" * 64}))
+    commit_with(tmp_path, "r1", 2, suppression=listed)
+    commit_with(tmp_path, "r2", 2)  # a verb or run that does not pass the list keeps it
+    assert state.read_state(tmp_path).suppression == listed
+    assert generations(tmp_path) == ["gen-000001", "gen-000002"]
+    killed_at("current.switched", functools.partial(
+        commit_with, suppression=listed.adding({"b" * 64}, "kc"), erasure=True), tmp_path, "r3", 1)
+    assert len(generations(tmp_path)) == 3  # killed before pruning: they still name the person
+    assert any("older than an erasure" in p for p in state.verify(tmp_path))
+    assert "removed state gen-000001, older than an erasure" in recovered(tmp_path)
+    assert generations(tmp_path) == ["gen-000003"] and state.verify(tmp_path) == []
+    assert len(state.read_state(tmp_path).suppression) == 2
+    commit_with(tmp_path, "r4", 1)
+    assert generations(tmp_path) == ["gen-000003", "gen-000004"]
+
+
+def test_verify_finds_a_published_erasure_missing_from_the_list(tmp_path: Path) -> None:
+    tomb = {"decision_id": "D9", "kind": "erase", "hashes": ["c" * 64]}
+    state.rewrite_ledger(state.state_dir(tmp_path), [tomb])
+    reg = registry(1)
+    with state.locked(tmp_path):
+        state.commit(tmp_path, "r1", {"crosswalk": reg.members.copy(),
+                                      "golden_customers": reg.members.copy()},
+                     {"audit.json": {}}, state.StateUpdate(reg, "{}", "h", "/r", {"D9": "r1"}))
+    assert state.verify(tmp_path) == ["1 hashes of published erasures are not in the "
+                                      "suppression list"]
+    assert state.read_ledger(state.state_dir(tmp_path)) == [tomb]

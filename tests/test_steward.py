@@ -152,13 +152,16 @@ def test_full_rerun_keeps_merge_split_and_not_same(base, out: Path) -> None:
 def test_history_masks_names_and_lists_decisions(base, out: Path, capsys) -> None:
     gid = by_size(out, 3)[0]
     members = profiles(out)[gid]
-    steward.split(out, [members[0]], "wrong person")
+    clean = pd.read_parquet(latest_run_dir(out) / "clean_records.parquet")
+    mine = clean[(clean["source"] + ":" + clean["source_record_id"]).isin(members)]
+    family = mine["name_family"].dropna().iloc[0]
+    steward.split(out, [members[0]], f"wrong person: {family.upper()} is the brother")
     assert cli_main(["history", gid, "--output", str(out)]) == 0
     text = capsys.readouterr().out
-    clean = pd.read_parquet(latest_run_dir(out) / "clean_records.parquet")
     names = clean["name_family"].dropna().astype(str)
-    assert not any(n in text for n in names if len(n) > 3)
+    assert not any(n.lower() in text.lower() for n in names if len(n) > 3)
     assert "split" in text and members[0] in text and "*" in text
+    assert "reason: wrong person: " in text and " is the brother" in text  # the name masked
     hist = steward.history(out, gid)
     assert len(hist["runs"]) == 2 and hist["runs"][-1]["removed"] == [members[0]]
 
@@ -283,7 +286,33 @@ def test_prefect_flow_entry_point_and_deployment(base, out: Path) -> None:
     json.dumps(result)  # JSON-safe: ids and counts only
     assert result["run_id"] == latest_run_dir(out).name and "dup" not in json.dumps(result)
     params = set(steward_decision.parameters.properties)
-    assert {"action", "targets", "reason", "by", "output_dir", "file"} <= params
+    assert {"action", "targets", "reason_file", "by", "output_dir", "file"} <= params
+    assert "reason" not in params  # free text never becomes a flow parameter
     spec = yaml.safe_load(Path("prefect.yaml").read_text())
     names = [d["name"] for d in spec["deployments"]]
     assert names == ["nightly", "ad-hoc", "ops-decision"]
+
+
+@pytest.mark.prefect_server
+def test_the_decision_flow_keeps_the_reason_out_of_prefect(prefect_server: str, base,
+                                                          out: Path, tmp_path: Path) -> None:
+    """The reason reaches the ledger through a file; the flow run's parameters (stored and
+    shown by Prefect) and its result hold only the file's path, ids and counts."""
+    from prefect.client.orchestration import get_client
+
+    from flows.decisions import steward_decision
+
+    g1, g2 = by_size(out, 1)[:2]
+    reason = "same person: María López called from maria.lopez@gmail.com"
+    reason_file = tmp_path / "reason.txt"
+    reason_file.write_text(reason, encoding="utf-8")
+    done = steward_decision(action="merge", targets=[g1, g2], reason_file=str(reason_file),
+                            by="ana", output_dir=str(out), return_state=True)
+    assert done.is_completed()
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(done.state_details.flow_run_id)
+    stored = json.dumps(run.parameters, ensure_ascii=False) + json.dumps(done.result())
+    assert run.parameters["reason_file"] == str(reason_file)
+    for word in ("María", "López", "maria.lopez", "called"):
+        assert word not in stored
+    assert read_ledger(out / "state")[-1]["reason"] == reason

@@ -553,6 +553,16 @@ def _pick_examples(links: pd.DataFrame) -> list[int]:
     return picked
 
 
+def example_record_ids(links: pd.DataFrame) -> list[int]:
+    """Record ids of the pairs :func:`merge_examples` explains (to read only those rows)."""
+    if links.empty or "band" not in links.columns:
+        return []
+    links = links.reset_index(drop=True)
+    picked = links.iloc[_pick_examples(links)]
+    return sorted(set(picked["left_record_id"].astype(int)) |
+                  set(picked["right_record_id"].astype(int)))
+
+
 def merge_examples(links: pd.DataFrame | None, clean: pd.DataFrame | None,
                    parameters: Sequence[Mapping[str, Any]], rules: Any) -> list[dict]:
     """A few scored pairs explained side by side, masked: per comparison, both records'
@@ -603,6 +613,100 @@ def merge_examples(links: pd.DataFrame | None, clean: pd.DataFrame | None,
                          + "."),
         })
     return out
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def _privacy_section(privacy: Mapping | None) -> dict:
+    """Erasures (counts and reason codes), suppressed rows per source, retention.
+
+    ``privacy`` (from ``flows.privacy``): ``suppressed`` {source: {why: rows}},
+    ``erasures`` {total, applied, by_reason}, ``suppression_list`` (hash count),
+    ``retention`` {keep_runs, keep_days}, ``runs_pruned`` [run ids], ``rewritten``
+    [{at, records, profiles, quarantine_rows, reason_code}] for a run rewritten by a later
+    erasure. Never identifiers: an erasure is a count and a code here.
+    """
+    p = dict(privacy or {})
+    suppressed = []
+    for src, why in sorted((p.get("suppressed") or {}).items()):
+        erased, opt_out = int(why.get("erased", 0)), int(why.get("opt_out", 0))
+        suppressed.append({"source": str(src), "erased": erased, "opt_out": opt_out,
+                           "total": erased + opt_out})
+    total = sum(r["total"] for r in suppressed)
+    er = dict(p.get("erasures") or {})
+    erasures = {"total": int(er.get("total", 0)), "applied": int(er.get("applied", 0)),
+                "by_reason": {str(k): int(v) for k, v in sorted(
+                    (er.get("by_reason") or {}).items())}}
+    pruned = [str(r) for r in p.get("runs_pruned") or []]
+    retention = dict(p.get("retention") or {})
+    rewritten = [dict(r) for r in p.get("rewritten") or []]
+    parts = [f"{erasures['total']:,} erasures on record ({erasures['applied']:,} applied by "
+             f"this run)", f"{total:,} rows suppressed", f"{len(pruned):,} old runs pruned"]
+    keep = [f"the newest {retention['keep_runs']} runs" if retention.get("keep_runs") else "",
+            f"{retention['keep_days']} days" if retention.get("keep_days") else ""]
+    policy = " and ".join(k for k in keep if k) or "every run"
+    takeaway = "; ".join(parts) + f" (retention keeps {policy})."
+    if rewritten:
+        takeaway += (f" This run was rewritten by {len(rewritten)} later erasure(s): "
+                     f"{sum(int(r.get('records', 0)) for r in rewritten):,} records removed.")
+    return {"takeaway": takeaway, "erasures": erasures, "suppressed_by_source": suppressed,
+            "suppressed_total": total, "suppression_list_size": int(
+                p.get("suppression_list", 0)), "retention": {
+                "keep_runs": retention.get("keep_runs"), "keep_days": retention.get("keep_days")},
+            "runs_pruned": pruned, "rewritten_after_publication": rewritten}
+
+
+def erased_audit(audit: Mapping, *, removed: Mapping[str, Mapping[str, int]],
+                 quarantine: pd.DataFrame, golden: pd.DataFrame, crosswalk: pd.DataFrame,
+                 removed_samples: Iterable[str], examples: list[dict] | None,
+                 privacy: Mapping | None = None) -> dict:
+    """``audit`` after an erasure took records out of its run: what named or showed them
+    goes, the counts follow.
+
+    ``removed``: per source, ``clean``/``quarantined``/``thin_evidence`` rows removed (they
+    become ``suppressed``, so rows in = clean + quarantined + suppressed still holds);
+    ``quarantine``, ``golden`` (without list columns but ``sources``) and ``crosswalk``:
+    the run's tables after the erasure; ``removed_samples``: masked sample values of the
+    erased records (dropped from the quality samples); ``examples``: merge examples
+    recomputed without them (None: drop every example). ``privacy`` replaces the privacy
+    section when given. Inputs, clusters and samples are recomputed; other figures stay
+    those of the run.
+    """
+    out: dict[str, Any] = json.loads(json.dumps(audit, default=str))
+    inputs = out.get("inputs") or {}
+    rows = []
+    for s in inputs.get("sources") or []:
+        gone = removed.get(str(s.get("source"))) or {}
+        clean = int(s.get("clean", 0)) - int(gone.get("clean", 0))
+        quar = int(s.get("quarantined", 0)) - int(gone.get("quarantined", 0))
+        supp = int(s.get("suppressed", 0)) + int(gone.get("clean", 0)) + \
+            int(gone.get("quarantined", 0))
+        rows.append({"source": s.get("source"), "rows_read": int(s.get("rows_read", 0)),
+                     "clean": clean, "quarantined": quar, "suppressed": supp,
+                     "balanced": int(s.get("rows_read", 0)) == clean + quar + supp,
+                     "thin_evidence": int(s.get("thin_evidence", 0))
+                     - int(gone.get("thin_evidence", 0))})
+    if rows:
+        out["inputs"] = _inputs_section(pd.DataFrame(rows), quarantine)
+    drop = set(removed_samples)
+    for item in (out.get("quality") or {}).get("invalid_reasons") or []:
+        if item.get("samples"):
+            item["samples"] = [v for v in item["samples"] if v not in drop]
+    if "matching" in out:
+        out["matching"]["examples"] = examples or []
+    if "clusters" in out:
+        prev = out["clusters"]
+        sizes = crosswalk.groupby("golden_id").size() if len(crosswalk) else pd.Series(
+            dtype="int64")
+        link_clusters = {**(prev.get("conflicts") or {}), "clusters": int(len(sizes)),
+                         "size_distribution": {str(int(k)): int(v) for k, v in
+                                               sizes.value_counts().sort_index().items()},
+                         "largest_clusters": list(prev.get("largest_clusters") or [])}
+        out["clusters"] = _clusters_section({"clusters": link_clusters}, golden, crosswalk)
+    if privacy is not None:
+        out["privacy"] = _privacy_section(privacy)
+    return _clean(out)
 
 
 # --------------------------------------------------------------------------- warnings
@@ -747,14 +851,15 @@ def build_audit(*, ctx: Any, rules: Any, files: Sequence[Mapping], accounting: p
                 decisions: Mapping, previous_run: str | None, version: str,
                 samples: pd.DataFrame | None = None,
                 crosswalk: pd.DataFrame | None = None, links: pd.DataFrame | None = None,
-                clean: pd.DataFrame | None = None) -> dict:
+                clean: pd.DataFrame | None = None, privacy: Mapping | None = None) -> dict:
     """Every figure of the run's audit as one JSON-serializable dict without personal data.
 
     ``samples`` (source, field, reason, value) are invalid values from the normalized
     records; they are masked here and at most three per reason are kept. ``crosswalk``
     (source, golden_id), when given, adds records per golden profile by source. ``links``
     (scored pairs with ``lvl_``/``w_`` columns) and ``clean`` add masked merge examples.
-    Quarantine ``raw`` values and source record ids are never read.
+    Quarantine ``raw`` values and source record ids are never read. ``privacy`` feeds the
+    privacy section (see :func:`_privacy_section`).
     """
     finished = datetime.now(UTC)
     previous = _read_previous(ctx, previous_run)
@@ -769,6 +874,7 @@ def build_audit(*, ctx: Any, rules: Any, files: Sequence[Mapping], accounting: p
     audit["clusters"] = _clusters_section(link_metrics, golden, crosswalk)
     audit["changes"] = _changes_section(churn, decisions, review, getattr(ctx, "today", None),
                                         audit, previous, previous_run)
+    audit["privacy"] = _privacy_section(privacy)
     warnings = _warnings(audit, previous, rules)
     n_warn = sum(1 for w in warnings if w["severity"] in ("warning", "error"))
     n_info = len(warnings) - n_warn

@@ -15,6 +15,10 @@ next:
 The result is must-link pairs (a star per forced group) and cannot-link pairs, mapped to
 this run's ``record_id``; decisions whose records no longer exist are counted as stale.
 
+An ``erase`` entry is a tombstone (keyed hashes and a reason code, see ``flows.erase``):
+it constrains no pair and is neither applied nor stale here. :func:`scrub_decisions`
+takes an erased person's record keys out of the decisions that named them.
+
 This module also holds the review spreadsheet's pure parts: building the side-by-side
 sheet, escaping cells a spreadsheet would execute, and parsing a filled-in sheet back.
 """
@@ -30,6 +34,8 @@ from typing import Any
 import pandas as pd
 
 KINDS = ("merge", "split", "not_same", "undo")
+TOMBSTONE = "erase"  # an erasure's ledger entry: no records, no values
+SCRUBBED_REASON = "(removed by an erasure)"
 
 # Review sheet: the identity columns shown side by side (review-queue suffix -> sheet name).
 SHEET_FIELDS = {
@@ -177,8 +183,8 @@ def in_force(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def undo_target(decisions: list[dict[str, Any]], target_id: str) -> dict[str, Any]:
     """The decision ``target_id`` names, if it can be undone (``ValueError`` says why not).
 
-    An undo cannot itself be undone (record the decision again instead), and a decision is
-    undone once: :func:`undo_id` is derived from the target alone.
+    An undo cannot itself be undone (record the decision again instead), nor can an erasure
+    (there is nothing left to restore), and a decision is undone once: :func:`undo_id` is derived from the target alone.
     """
     target = next((d for d in decisions if str(d.get("decision_id")) == target_id), None)
     if target is None:
@@ -187,6 +193,9 @@ def undo_target(decisions: list[dict[str, Any]], target_id: str) -> dict[str, An
     if target.get("kind") == "undo":
         raise ValueError(f"{target_id} is an undo; an undo cannot be undone (record the "
                          "decision again instead)")
+    if target.get("kind") == TOMBSTONE:
+        raise ValueError(f"{target_id} is an erasure; an erasure cannot be undone (the "
+                         "person's data is gone)")
     return target
 
 
@@ -240,9 +249,13 @@ def replay(decisions: list[dict[str, Any]]) -> _Replay:
         if kind == "merge":
             state.merge(d["records"])
         elif kind == "split":
-            state.split(d["records"], d.get("profile_records", []))
+            if d["records"]:  # an erasure may have taken every moved record away
+                state.split(d["records"], d.get("profile_records", []))
         elif kind == "not_same":
-            state.not_same(d["records"][0], d["records"][1])
+            if len(d["records"]) == 2:
+                state.not_same(d["records"][0], d["records"][1])
+        elif kind == TOMBSTONE:
+            continue
         else:
             raise ValueError(f"unknown decision kind {kind!r} in ledger")
     return state
@@ -282,6 +295,7 @@ def constraints_for_run(decisions: list[dict[str, Any]], clean: pd.DataFrame) ->
     """
     empty = pd.DataFrame({"left_record_id": pd.Series(dtype="int64"),
                           "right_record_id": pd.Series(dtype="int64")})
+    decisions = [d for d in decisions if d.get("kind") != TOMBSTONE]
     if not decisions:
         return Constraints(empty, empty.copy())
     state = replay(decisions)
@@ -326,6 +340,44 @@ def drop_decided_pairs(review: pd.DataFrame, decisions: list[dict[str, Any]]) ->
     right = review["r_source"].astype(str) + ":" + review["r_source_record_id"].astype(str)
     decided = [state.decided(a, b) for a, b in zip(left, right, strict=True)]
     return review[~pd.Series(decided, index=review.index, dtype=bool)].reset_index(drop=True)
+
+
+def scrub_decisions(decisions: list[dict[str, Any]], erased_keys: set[str],
+                    erased_golden_ids: set[str], words: Iterable[str] = ()
+                    ) -> tuple[list[dict[str, Any]], int]:
+    """The ledger without an erased person: their record keys and golden ids leave every
+    decision that named them, and such a decision's free-text reason goes too (it may name
+    them), as does any reason holding one of ``words`` (their e-mail, phone, names;
+    compared case-insensitively). Returns the decisions and how many changed.
+
+    A decision keeps its id (runs refer to it), kind, author and date; with too few
+    records left it simply becomes stale. Tombstones are kept as they are.
+    """
+    needles = [w.casefold() for w in words if w and len(w.strip()) >= 3]
+    out: list[dict[str, Any]] = []
+    changed = 0
+    for d in decisions:
+        if d.get("kind") == TOMBSTONE:
+            out.append(d)
+            continue
+        named = (set(d.get("records") or []) | set(d.get("profile_records") or [])) & erased_keys
+        ids = set(d.get("golden_ids") or []) & erased_golden_ids
+        reason = str(d.get("reason") or "").casefold()
+        mentions = any(n in reason for n in needles)
+        if not (named or ids or mentions):
+            out.append(d)
+            continue
+        changed += 1
+        new = {k: v for k, v in d.items() if k not in ("pair_id", "sheet_row")}
+        for col in ("records", "profile_records"):
+            if col in new:
+                new[col] = [k for k in new[col] if k not in erased_keys]
+        if "golden_ids" in new:
+            new["golden_ids"] = [g for g in new["golden_ids"] if g not in erased_golden_ids]
+        new["reason"] = SCRUBBED_REASON
+        new["erased_records"] = int(new.get("erased_records", 0)) + len(named)
+        out.append(new)
+    return out, changed
 
 
 # --------------------------------------------------------------------------- review sheet

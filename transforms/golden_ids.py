@@ -20,6 +20,8 @@ How ids are assigned, and why:
   records seen before, ``created`` otherwise). Old ids left without a cluster are
   **retired** and redirect to the id now holding most of their records
   (reason ``merged``, or ``split`` when their records went to several clusters).
+* **Erasure** (:func:`retire_erased`) retires a person's ids with reason ``erased`` and
+  no redirect target, and forgets their records: nothing resolves to an erased person.
 * **No id is ever reissued.** A new content id that collides with any id ever
   issued (or another new id) is re-derived from ``key + "#n"`` until free.
 * **Redirect chains are resolved**: every retired id points directly at an active id.
@@ -53,9 +55,10 @@ ID_COLUMNS = [
     "created_seq",  # generation counter: order of creation across runs (run ids need not sort)
     "last_seen_run",
     "retired_run",
-    "retired_reason",  # merged | split | <NA>
-    "redirect_to",  # active id a retired id resolves to
+    "retired_reason",  # merged | split | erased | <NA>
+    "redirect_to",  # active id a retired id resolves to (<NA> for an erased profile)
 ]
+ERASED = "erased"
 REDIRECT_COLUMNS = ["retired_id", "current_id", "retired_run", "reason"]
 CHURN_KEYS = ["created", "kept", "merged", "split", "retired", "absent", "active"]
 
@@ -229,6 +232,33 @@ def redirects_table(ids: pd.DataFrame) -> pd.DataFrame:
         "retired_run": retired["retired_run"].to_numpy(dtype=object),
         "reason": retired["retired_reason"].to_numpy(dtype=object),
     }).sort_values("retired_id", kind="mergesort").reset_index(drop=True)
+
+
+def retire_erased(registry: GoldenIdRegistry, golden_ids: set[str], record_keys: set[str],
+                  run_id: str) -> GoldenIdRegistry:
+    """The registry without an erased person: ``golden_ids`` are retired (reason
+    ``erased``, no redirect), ids that redirected to them lose their target too, and the
+    records of ``record_keys`` (``source:source_record_id``) and of those ids are forgotten.
+
+    The ids stay in the id table, so they are never issued again.
+    """
+    ids = _validate_ids(registry.ids)
+    ids = ids.astype({c: object for c in ID_COLUMNS if c != "created_seq"})
+    erased = ids["golden_id"].isin(list(golden_ids))
+    before = (ids["retired_reason"] == ERASED).fillna(False).astype(bool)
+    ids.loc[erased & ~before, "retired_run"] = run_id
+    ids.loc[erased, "status"] = "retired"
+    ids.loc[erased, "retired_reason"] = ERASED
+    ids.loc[erased, "redirect_to"] = None
+    orphans = ids["redirect_to"].isin(list(golden_ids)) & ~erased
+    ids.loc[orphans, "retired_reason"] = ERASED
+    ids.loc[orphans, "redirect_to"] = None
+    members = registry.members
+    key = members["source"].astype(str) + ":" + members["source_record_id"].astype(str)
+    gone = key.isin(list(record_keys)) | members["golden_id"].isin(
+        list(set(golden_ids) | set(ids.loc[orphans, "golden_id"])))
+    kept = members.loc[~gone.to_numpy()].reset_index(drop=True)
+    return GoldenIdRegistry(members=kept, ids=ids.reset_index(drop=True))
 
 
 # ------------------------------------------------------------------------------ internals

@@ -9,8 +9,8 @@ whole value:
   the domain name, the top-level domain);
 * ``mask_phone("+34612345678") -> "+34 6** *** *78"`` (country code, first and last two
   national digits);
-* ``mask_name("José García") -> "J*** G*****"`` (first letter of each word; works for any
-  script, e.g. Cyrillic).
+* ``mask_name("José García") -> "J*** G***"`` (first letter of each word and a fixed-width
+  ``***``, so a word's length is not shown either; works for any script, e.g. Cyrillic).
 
 Every mask is idempotent (masking a masked value returns it unchanged) so data that
 passes through two layers is never "unmasked" by accident, and none returns its input
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import phonenumbers
@@ -130,26 +130,41 @@ def mask_phone(value: object) -> str | None:
 
 
 def mask_name(value: object) -> str | None:
-    """``José García`` -> ``J*** G*****``: first letter of each word, any script.
+    """``José García`` -> ``J*** G***``: each word's first letter and a fixed ``***``.
 
-    Word boundaries include hyphens and apostrophes (``Jean-Pierre`` -> ``J***-P*****``).
+    The mask has the same width whatever the word's length: an exact length would narrow a
+    name down (``M**** C***** G******`` fits few people; ``M*** C*** G***`` fits many).
+    Works for any script; word boundaries include hyphens and apostrophes
+    (``Jean-Pierre`` -> ``J***-P***``).
     """
     if _blank(value):
         return None
     text = unicodedata.normalize("NFC", str(value).strip())
     out: list[str] = []
-    in_word = False
+    word = ""  # "" between words, "initial" right after a word's first letter, "hidden" after
     for ch in text:
         if unicodedata.category(ch).startswith("M"):
-            if not in_word or out[-1] != STAR:
+            if word == "initial":
                 out.append(ch)  # accent on a visible initial
             continue  # an accent on a hidden letter would hint at it: drop it
-        if ch.isalnum() or ch == "_":
-            out.append(STAR if in_word else ch)
-            in_word = True
-        else:
-            out.append(ch)
-            in_word = False
+        if ch.isalnum() or ch in ("_", STAR):
+            if not word:
+                if ch == STAR:  # an already masked word with no initial
+                    out.append(_HIDDEN)
+                    word = "hidden"
+                else:
+                    out.append(ch)
+                    word = "initial"
+            elif word == "initial":
+                out.append(_HIDDEN)
+                word = "hidden"
+            continue
+        if word == "initial":
+            out.append(_HIDDEN)
+        out.append(ch)
+        word = ""
+    if word == "initial":
+        out.append(_HIDDEN)
     return "".join(out)
 
 
@@ -178,6 +193,33 @@ def mask_free_text(value: object) -> str | None:
         return None
     text = _EMAIL_RE.sub(lambda m: mask_email(m.group(0)) or "", str(value))
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)) or "", text)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _fold(word: str) -> str:
+    """Case- and accent-insensitive form of a word (``García`` and ``GARCIA`` agree)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def mask_names_in_text(value: object, names: Iterable[object]) -> str | None:
+    """Free text with embedded contacts masked and every word of ``names`` masked too.
+
+    For a steward's reason ("same person, María called"): ``names`` are the names of the
+    profile's records; each word of them found in the text, whatever its case or accents,
+    is masked like a name (``M***``). Words of one letter are left (initials, "y", "и").
+    """
+    text = mask_free_text(value)
+    if text is None:
+        return None
+    words = {_fold(w) for n in names if not _blank(n) for w in _WORD_RE.findall(str(n))
+             if len(w) > 1 and not w.isdigit()}
+    if not words:
+        return text
+    return _WORD_RE.sub(lambda m: (mask_name(m.group(0)) or "") if _fold(m.group(0)) in words
+                        else m.group(0), text)
 
 
 # Field -> masker. Fields absent here are masked as words (first letter kept).

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .base import ConfigError
 from .matching import MatchingRules, load_matching_rules
+from .privacy import PrivacyRules, load_privacy_rules
 from .sources import SourceConfig, load_sources
 from .survivorship import SurvivorshipRules, load_survivorship_rules
 from .validation import ValidationRules, load_validation_rules
@@ -24,6 +25,7 @@ class Rules:
     vocabularies: Vocabularies
     matching: MatchingRules
     survivorship: SurvivorshipRules
+    privacy: PrivacyRules = PrivacyRules()
 
     @property
     def trust(self) -> dict[str, int]:
@@ -47,7 +49,8 @@ def _required(folder: Path, name: str) -> Path:
 
 def load_rules(folder: Path) -> Rules:
     """Load ``sources/*.yaml``, ``validation.yaml``, ``vocabularies.yaml``, ``matching.yaml``
-    and ``survivorship.yaml`` from ``folder``; any problem is a ``ConfigError`` naming file and key.
+    and ``survivorship.yaml`` (and the optional ``privacy.yaml``) from ``folder``; any problem
+    is a ``ConfigError`` naming file and key.
     """
     folder = Path(folder).resolve()
     if not folder.is_dir():
@@ -59,4 +62,5 @@ def load_rules(folder: Path) -> Rules:
         vocabularies=load_vocabularies(_required(folder, "vocabularies.yaml")),
         matching=load_matching_rules(_required(folder, "matching.yaml")),
         survivorship=load_survivorship_rules(_required(folder, "survivorship.yaml")),
+        privacy=load_privacy_rules(folder),
     )
