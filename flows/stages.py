@@ -24,6 +24,7 @@ from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
 from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS, RAW_ATTRIBUTE_PREFIX
 from flows import state
+from flows.engine import Engine
 from flows.state import StateSnapshot, StateUpdate
 from transforms import decisions as dec
 from transforms import ingest as ingest_mod
@@ -35,8 +36,10 @@ from transforms.model import FSModel
 from transforms.normalize import (
     NORMALIZED_ATTRIBUTE_PREFIX,
     normalize_attributes,
+    normalize_chunk,
     normalize_records,
 )
+from transforms.partitions import StepReport, bounds, concat_rows, step_progress
 from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
 from transforms.review_age import previous_queue, with_queued_since
@@ -58,6 +61,10 @@ class RunContext:
     audit: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     state: StateSnapshot | None = None  # the committed state this run builds on
+    # where partitions compute (embedded, or a Dask cluster) and their sizes
+    engine: Engine = field(default_factory=Engine)
+    # progress within a stage: (step, done, total, unit); counts only
+    report: StepReport | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -114,7 +121,7 @@ def stage_load_rules(ctx: RunContext) -> Rules:
 def stage_ingest(ctx: RunContext, rules: Rules) -> ingest_mod.IngestResult:
     """Read every export; record file hashes and row counts for the audit."""
     with timed(ctx, "ingest"):
-        result = ingest_mod.ingest_sources(rules.sources)
+        result = ingest_mod.ingest_sources(rules.sources, report=ctx.report)
         for info in result.files:
             info["sha256"] = file_sha256(Path(info["path"]))
         return result
@@ -155,8 +162,7 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
     with timed(ctx, "normalize"):
         defaults = source_defaults(rules)
         specs = {name: conf["attributes"] for name, conf in defaults.items()}
-        normalized = normalize_records(records, defaults, rules.validation, rules.vocabularies,
-                                       ctx.today)
+        normalized = _normalize(ctx, rules, records, defaults)
         typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
         normalized = _swap_typed_attributes(normalized, typed)
         clean, rejected = split_quarantine(normalized, rules.validation)
@@ -166,6 +172,26 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
     # kept by a name part and one other attribute only: linkable, but say how many
     clean["thin_evidence"] = thin_evidence(clean, rules.validation).to_numpy()
     return NormalizeResult(clean, quarantine, quality, pd.DataFrame(unmapped))
+
+
+def _normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
+               defaults: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Normalized records: here (worker processes for the big fields), or on a cluster by
+    chunks of ``ctx.engine.partitioning.rows`` rows, concatenated in row order (each
+    normalizer works per distinct value of its row's fields, so the chunked result is the
+    same as the whole-frame one)."""
+    progress = step_progress(ctx.report, "normalize", len(records), "rows")
+    if not ctx.engine.distributed:
+        out = normalize_records(records, defaults, rules.validation, rules.vocabularies,
+                                ctx.today)
+        if progress is not None:
+            progress(len(records))
+        return out
+    cuts = bounds(len(records), ctx.engine.partitioning.rows)
+    parts = ctx.engine.map(normalize_chunk, [(records.iloc[a:b],) for a, b in cuts],
+                           shared=(defaults, rules.validation, rules.vocabularies, ctx.today),
+                           sizes=[b - a for a, b in cuts], progress=progress)
+    return concat_rows(parts)
 
 
 def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +262,9 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
     with timed(ctx, "link"):
         model = None if retrain else load_saved_model(ctx, rules)
         result = link_records(clean, rules.matching, model=model, retrain=model is None,
-                              must_link=must_link, cannot_link=cannot_link)
+                              must_link=must_link, cannot_link=cannot_link,
+                              partitioning=ctx.engine.partitioning, mapper=ctx.engine.map,
+                              report=ctx.report)
     return result
 
 

@@ -230,9 +230,6 @@ def compare_in_partitions(records: pd.DataFrame, left: np.ndarray, right: np.nda
     cuts = bounds(int(np.asarray(left).size), pairs_per_partition)
     items = [(left[a:b], right[a:b]) for a, b in cuts]
     progress = step_progress(report, "compare", int(np.asarray(left).size), "pairs")
-    try:
-        parts = mapper(compare_partition, items, shared=(needed, comparisons),
-                       sizes=[b - a for a, b in cuts], progress=progress)
-    finally:
-        release_columns()
+    parts = mapper(compare_partition, items, shared=(needed, comparisons),
+                   sizes=[b - a for a, b in cuts], progress=progress, cleanup=release_columns)
     return concat_results(parts)

@@ -29,6 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from crm_golden.config.base import ConfigError
 from crm_golden.config.sources import SourceConfig
 from crm_golden.schema import ATTRIBUTE_PREFIX, IDENTITY_FIELDS, LINEAGE_COLUMNS
+from transforms.partitions import StepReport, step_progress
 
 QUARANTINE_COLUMNS = [
     "source",
@@ -607,9 +608,14 @@ class IngestResult:
     files: list[dict[str, Any]]
 
 
-def ingest_sources(sources: list[SourceConfig]) -> IngestResult:
-    """Read every export and return canonical records with a dense ``record_id``."""
+def ingest_sources(sources: list[SourceConfig],
+                   report: StepReport | None = None) -> IngestResult:
+    """Read every export and return canonical records with a dense ``record_id``.
+
+    ``report`` gets the rows read so far after each export (the total is not known).
+    """
     frames, quarantines, rows_read, files = [], [], {}, []
+    progress = step_progress(report, "ingest", 0, "rows")
     for cfg in sources:
         table = read_export(cfg)
         records, quarantine = to_canonical(cfg, table)
@@ -622,6 +628,8 @@ def ingest_sources(sources: list[SourceConfig]) -> IngestResult:
                       "physical_rows": table.physical_rows,
                       "continuation_lines": len(table.continuation_rows),
                       "empty_file": table.empty_file})
+        if progress is not None:
+            progress(table.rows_read)
     # A source without records contributes nothing, not even columns (its attributes
     # would be untyped empty text next to other sources' typed values).
     filled = [f for f in frames if len(f)] or frames[:1]
