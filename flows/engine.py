@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ log = logging.getLogger("crm_golden.engine")
 LOCAL_RE = re.compile(r"^local:(?P<n>\d+)$")
 ADDRESS_RE = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$")
 DEFAULT_WORKER_MEMORY = "4GB"  # per Dask worker of --dask local:N
+WORKER_MEMORY_ENV = "CRM_GOLDEN_DASK_WORKER_MEMORY"  # overrides it (e.g. "6GB")
 
 
 class EngineError(ValueError):
@@ -69,9 +71,14 @@ class Engine:
 
 
 def open_engine(dask: str | None, partitioning: Partitioning | None = None,
-                worker_memory: str = DEFAULT_WORKER_MEMORY) -> Engine:
-    """The embedded engine, or (``dask`` given) a Dask one; close it when the run ends."""
+                worker_memory: str | None = None) -> Engine:
+    """The embedded engine, or (``dask`` given) a Dask one; close it when the run ends.
+
+    ``worker_memory``: each ``local:N`` worker's limit (default $CRM_GOLDEN_DASK_WORKER_MEMORY,
+    else 4GB); a worker past it is restarted by its nanny, and spills to disk from 60%.
+    """
     parts = partitioning or Partitioning()
+    worker_memory = worker_memory or os.environ.get(WORKER_MEMORY_ENV) or DEFAULT_WORKER_MEMORY
     if not dask:
         return Engine(parts)
     check_dask_spec(dask)
