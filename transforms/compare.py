@@ -204,6 +204,18 @@ def comparison_columns(records: pd.DataFrame, comparisons: list[Comparison]) -> 
     return [c for c in records.columns if c in named]
 
 
+def comparison_input(records: pd.DataFrame, comparisons: list[Comparison]) -> pd.DataFrame:
+    """The records (dense, by record_id) with only the columns comparisons read."""
+    records = _records_by_id(records)
+    return records[comparison_columns(records, comparisons)]
+
+
+def record_columns(records: pd.DataFrame, comparisons: list[Comparison]) -> RecordColumns:
+    """Coded columns of ``comparison_input``: build once per run, share between the
+    candidate partitions, training samples and clustering's constraint checks."""
+    return RecordColumns(comparison_input(records, comparisons))
+
+
 def concat_results(parts: Sequence[ComparisonResult]) -> ComparisonResult:
     """Partition results end to end (levels, term frequencies), in partition order."""
     first = parts[0]
@@ -218,18 +230,24 @@ def concat_results(parts: Sequence[ComparisonResult]) -> ComparisonResult:
 def compare_in_partitions(records: pd.DataFrame, left: np.ndarray, right: np.ndarray,
                           comparisons: list[Comparison], pairs_per_partition: int,
                           mapper: Mapper = serial_map,
-                          report: StepReport | None = None) -> ComparisonResult:
+                          report: StepReport | None = None,
+                          columns: RecordColumns | None = None) -> ComparisonResult:
     """``compare_pairs`` over partitions of at most ``pairs_per_partition`` pairs, run by
     ``mapper`` (in this process, or on a cluster's workers), concatenated in order.
 
     Only the columns comparisons read are sent (``comparison_columns``); the result is
-    the same as one ``compare_pairs`` call on all the pairs.
+    the same as one ``compare_pairs`` call on all the pairs. ``columns``: the records'
+    coded columns (``record_columns``), used by the partitions run in this process.
     """
-    records = _records_by_id(records)
-    needed = records[comparison_columns(records, comparisons)]
+    if columns is not None:
+        needed = columns.records
+        _COLUMNS[:] = [(needed, columns)]
+    else:
+        needed = comparison_input(records, comparisons)
     cuts = bounds(int(np.asarray(left).size), pairs_per_partition)
     items = [(left[a:b], right[a:b]) for a, b in cuts]
     progress = step_progress(report, "compare", int(np.asarray(left).size), "pairs")
     parts = mapper(compare_partition, items, shared=(needed, comparisons),
                    sizes=[b - a for a, b in cuts], progress=progress, cleanup=release_columns)
+    release_columns()  # also here when the partitions ran elsewhere
     return concat_results(parts)

@@ -18,7 +18,13 @@ from crm_golden.config.matching import MatchingRules
 from transforms.bands import BAND_NAMES, BandChoice, assign_bands, choose_bands, household_only
 from transforms.block import block_records, within_block_pairs
 from transforms.cluster import ClusterResult, _as_pairs, cluster_pairs
-from transforms.compare import ComparisonResult, compare_in_partitions, compare_pairs
+from transforms.compare import (
+    ComparisonResult,
+    compare_in_partitions,
+    compare_pairs,
+    record_columns,
+)
+from transforms.compare_columns import RecordColumns
 from transforms.constraints import Constraints
 from transforms.model import FSModel, pair_weights, score_pairs, train_model, weight_histogram
 from transforms.partitions import (
@@ -94,8 +100,10 @@ def link_records(
     timings["block"] = time.perf_counter() - t0
 
     t = time.perf_counter()
+    # coded once, shared by the partitions compared here, training and clustering
+    columns = record_columns(clean, rules.comparisons)
     comp = compare_in_partitions(clean, blocks.left, blocks.right, rules.comparisons,
-                                 parts.pairs, mapper, report)
+                                 parts.pairs, mapper, report, columns)
     timings["compare"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -107,6 +115,7 @@ def link_records(
         model = train_model(
             clean, comp, rules.comparisons, rules.model, blocks.total_comparisons,
             rules.link_type, blocks.rule_pairs, pairs=(blocks.left, blocks.right),
+            cache=columns,
         )
     timings["train"] = time.perf_counter() - t
 
@@ -122,7 +131,8 @@ def link_records(
         for col in ("left_record_id", "right_record_id"):
             pairs[col] = orig_ids[pairs[col].to_numpy()]
     t = time.perf_counter()
-    clus = cluster_records(clean, pairs, rules, model, must_link, cannot_link)
+    clus = cluster_records(clean, pairs, rules, model, must_link, cannot_link, columns)
+    del columns
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     clusters = clus.clusters
@@ -212,7 +222,8 @@ def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
 
 def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingRules,
                     model: FSModel, must_link: object = None,
-                    cannot_link: object = None) -> ClusterResult:
+                    cannot_link: object = None,
+                    columns: RecordColumns | None = None) -> ClusterResult:
     """``cluster_pairs`` over records with any ids (a whole run, or a steward's subset),
     under the cannot-links ``model`` learned (``transforms.constraints``).
 
@@ -220,19 +231,22 @@ def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingR
     ids come back as given, each cluster labelled by its smallest record id (the dense
     mapping keeps order, so the smallest dense id is the smallest record id). Pairs and
     constraints naming records outside ``records`` are ignored. The report is dense-labelled.
+    ``columns``: the coded columns of exactly these records, when the caller has them.
     """
     settings = rules.cluster
     records = records.sort_values("record_id", kind="stable").reset_index(drop=True)
     orig = records["record_id"].to_numpy(dtype=np.int64)
     if np.array_equal(orig, np.arange(len(orig))):
-        constraints = Constraints.from_model(records, model, rules.comparisons, settings)
+        constraints = Constraints.from_model(records, model, rules.comparisons, settings,
+                                             columns)
         return cluster_pairs(records, pairs, settings, constraints, must_link, cannot_link)
     ends = _to_dense_pairs(pairs, orig, keep_all=True)
     known = (ends >= 0).all(axis=1)
     dense = pairs[known].copy()
     dense["left_record_id"], dense["right_record_id"] = ends[known, 0], ends[known, 1]
     dense_records = records.assign(record_id=np.arange(len(orig), dtype=np.int64))
-    constraints = Constraints.from_model(dense_records, model, rules.comparisons, settings)
+    constraints = Constraints.from_model(dense_records, model, rules.comparisons, settings,
+                                         columns)
     result = cluster_pairs(dense_records, dense.reset_index(drop=True), settings, constraints,
                            _to_dense_pairs(must_link, orig), _to_dense_pairs(cannot_link, orig))
     cl = result.clusters

@@ -33,6 +33,7 @@ from crm_golden.config.matching import Comparison, ModelSettings
 from transforms.bands import probability
 from transforms.block import unique_counts
 from transforms.compare import ComparisonResult, compare_pairs
+from transforms.compare_columns import RecordColumns
 
 MODEL_FORMAT = "crm-golden/fs-model/1"
 
@@ -222,6 +223,7 @@ def train_model(
     link_type: str = "dedupe_and_link",
     rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None = None,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    cache: RecordColumns | None = None,
 ) -> FSModel:
     """Learn u, m and the prior from the data at hand, without labels.
 
@@ -234,10 +236,12 @@ def train_model(
     - prior: the share of random pairs that match, as the fixed point of "expected
       matches = sum of the candidates' match probabilities" (``_learn_prior``).
     ``pairs`` are the candidates' (left, right) record positions; ``rule_pairs`` the
-    candidates of each blocking rule (``BlockingResult.rule_pairs``).
+    candidates of each blocking rule (``BlockingResult.rule_pairs``). ``cache``: the
+    records' coded columns when the caller has them (structural: the same levels, without
+    coding every column again for each sample).
     """
     ra, rb = random_pairs(records, settings.u_random_pairs, settings.seed, link_type)
-    rand = compare_pairs(records, ra, rb, comparisons)
+    rand = compare_pairs(records, ra, rb, comparisons, cache=cache)
     n_levels = [c.n_levels for c in candidates.comparisons]
     u_rand = []
     for i, c in enumerate(candidates.comparisons):
@@ -265,7 +269,8 @@ def train_model(
         if settings.prior is None:  # u changed: the prior's fixed point moves a little
             prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
                                              total_comparisons, start=prior)
-    u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type)
+    u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type,
+                            cache)
     params = [
         ComparisonParams(
             name=c.name,
@@ -370,8 +375,9 @@ def pairs_agreeing_on(codes: np.ndarray, n_pairs: int, rng: np.random.Generator,
 
 def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                    candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
-                   prior: float, settings: ModelSettings,
-                   link_type: str) -> dict[int, list[tuple[tuple[str, ...], np.ndarray]]]:
+                   prior: float, settings: ModelSettings, link_type: str,
+                   cache: RecordColumns | None = None,
+                   ) -> dict[int, list[tuple[tuple[str, ...], np.ndarray]]]:
     """u of each comparison with ``u_given``, per set: among pairs that agree exactly on the
     first column of every comparison of the set (addresses among pairs with one surname;
     e-mail local parts among pairs with one full name).
@@ -404,7 +410,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         if a.size < 1000:
             continue
         keep = [i for i, n in enumerate(names) if n not in given]
-        sample = compare_pairs(records, a, b, [used[i] for i in keep]).levels
+        sample = compare_pairs(records, a, b, [used[i] for i in keep], cache=cache).levels
         _, u_c, _, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
                                  settings, lambda_init=0.5, m_init=[m[i] for i in keep],
                                  fix_m=True)
