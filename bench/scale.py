@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"100k": 100_000, "1m": 1_000_000, "2m": 2_000_000}
 RECORDS_PER_CUSTOMER = 2.25  # crm-golden generate's department exports, measured
 STAGES = ["ingest", "normalize", "link", "survive", "golden_ids", "publish", "report",
-          "checkpoints"]
+          "write", "checkpoints"]
 
 
 def ensure_data(data: Path, size: str) -> Path:
@@ -65,6 +65,8 @@ class TreeMemory:
         self.every = every
         self.peak = 0
         self.peak_processes = 0
+        self.peak_main = 0  # the run's own process
+        self.peak_child = 0  # the largest single child (a Dask or normalization worker)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -85,9 +87,14 @@ class TreeMemory:
             total = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    rss = p.memory_info().rss
                 except psutil.Error:
                     continue
+                total += rss
+                if p.pid == self.proc.pid:
+                    self.peak_main = max(self.peak_main, rss)
+                else:
+                    self.peak_child = max(self.peak_child, rss)
             if total > self.peak:
                 self.peak, self.peak_processes = total, len(procs)
             self._stop.wait(self.every)
@@ -117,12 +124,14 @@ def run_once(folder: Path, mode: str, workers: int, worker_memory: str,
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"records": summary["rows_read"], "wall": round(wall, 1), "cpu": round(cpu, 1),
             "peak_rss_gb": round(mem.peak / 1e9, 2), "processes": mem.peak_processes,
+            "peak_main_gb": round(mem.peak_main / 1e9, 2),
+            "peak_worker_gb": round(mem.peak_child / 1e9, 2),
             "stages": summary.get("stage_seconds", {}), "engine": summary.get("engine")}
 
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (f"{'size':>5} {'mode':>8} {'records':>9} {'wall s':>7} {'cpu s':>7} "
-            f"{'RSS GB':>7} " + " ".join(f"{s[:9]:>9}" for s in STAGES)
+            f"{'RSS GB':>7} {'main GB':>7} {'wrk GB':>6} " + " ".join(f"{s[:9]:>9}" for s in STAGES)
             + f" {'cost wall':>9} {'cost cpu':>8}")
     lines = [head, "-" * len(head)]
     base: dict[str, dict[str, Any]] = {}
@@ -132,7 +141,8 @@ def table(results: list[dict[str, Any]]) -> str:
         ratio_c = r["cpu"] / first["cpu"] if first["cpu"] else 0.0
         stages = " ".join(f"{r['stages'].get(s, 0.0):>9.1f}" for s in STAGES)
         lines.append(f"{r['size']:>5} {r['mode']:>8} {r['records']:>9,} {r['wall']:>7.1f} "
-                     f"{r['cpu']:>7.1f} {r['peak_rss_gb']:>7.2f} {stages} "
+                     f"{r['cpu']:>7.1f} {r['peak_rss_gb']:>7.2f} {r['peak_main_gb']:>7.2f} "
+                     f"{r['peak_worker_gb']:>6.2f} {stages} "
                      f"{ratio_w:>9.2f} {ratio_c:>8.2f}")
     return "\n".join(lines)
 

@@ -527,10 +527,11 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
                                            ledger, arrived, snap)
             out = _assemble(ctx, rules, ingested, normalized, accounting, linked, golden,
                             decisions)
-        run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
-            registry=golden.registry, model_json=linked.model.to_json(),
-            model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
-            published=published_after(snap, ledger, ctx.run_id)))
+        with timed(ctx, "write"):  # the Parquet files and state, after the audit was built
+            run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
+                registry=golden.registry, model_json=linked.model.to_json(),
+                model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
+                published=published_after(snap, ledger, ctx.run_id)))
     if arrived:
         log.info("%d steward decision(s) recorded during this run were applied before "
                  "publishing", len(arrived))
