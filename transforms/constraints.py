@@ -57,6 +57,10 @@ class Constraints:
 
     def __init__(self, records: pd.DataFrame, levels: list[ConstraintLevels],
                  check_tax_ids: bool = True, cache: RecordColumns | None = None) -> None:
+        if cache is not None and cache.n == len(records):
+            # the cache compares pairs: only the tax id columns are read here (no full copy)
+            records = records[[c for c in ("record_id", "tax_id_norm", "tax_id_status",
+                                           "tax_id_type") if c in records.columns]]
         rec = records.sort_values("record_id").reset_index(drop=True)
         self.records = rec
         self.n = len(rec)

@@ -389,7 +389,14 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
     """
     names = [c.name for c in candidates.comparisons]
     out: dict[int, list[tuple[tuple[str, ...], np.ndarray]]] = {}
-    records = records.sort_values("record_id").reset_index(drop=True)
+    if cache is None:
+        records = records.sort_values("record_id").reset_index(drop=True)
+    else:  # the cache compares; only the given columns are read here (no full copy)
+        firsts = [used[names.index(g)].columns[0]
+                  for comp in used for given in comp.u_given for g in given if g in names]
+        wanted = dict.fromkeys(["record_id", "source", *firsts])
+        records = records[[c for c in wanted if c in records.columns]]
+        records = records.sort_values("record_id").reset_index(drop=True)
     source = (pd.factorize(records["source"])[0] if link_type == "link_only"
               and "source" in records.columns else None)
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -402,8 +409,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         if not all(c in records.columns for c in columns):
             continue
         joint = records[columns].astype("string")
-        codes = pd.factorize(pd.MultiIndex.from_frame(joint.fillna("\0")),
-                             use_na_sentinel=True)[0]
+        codes = _joint_codes(joint.fillna("\0"))
         codes[joint.isna().any(axis=1).to_numpy()] = -1
         rng = np.random.default_rng(settings.seed + number + 1)
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
@@ -422,6 +428,18 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                                list(candidates.comparisons[i].level_names))
             out.setdefault(i, []).append((given, u_i))
     return out
+
+
+def _joint_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Codes of the rows' value tuples in order of first appearance: what factorizing a
+    MultiIndex of the columns gives, without building a Python tuple per row (per-column
+    codes combined into one integer, then factorized in order of first appearance)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+        combined = combined.astype(np.int64, copy=False)
+    return combined
 
 
 def _only_levels(u: np.ndarray, u_given: np.ndarray, comp: Comparison,
