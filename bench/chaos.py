@@ -41,7 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows import state, steward  # noqa: E402
+from flows import review_sheets, state, steward  # noqa: E402
 from flows.pipeline import run_pipeline  # noqa: E402
 from synth.generate import generate  # noqa: E402
 from transforms.publish import OUTPUT_TABLES, latest_run_dir  # noqa: E402
@@ -117,11 +117,12 @@ def trial_merge(out: Path, rng: random.Random, point: str | None,
     g1, g2 = rng.sample(profiles, 2)
     members = golden_of(out)
     keys = sorted(members[members.isin([g1, g2])].index)
-    was_killed = killed(lambda: steward.merge(out, [g1, g2], "chaos: same person"), point,
-                        delay)
+    # random profiles may hold different tax ids: force, the trial is about crashes
+    was_killed = killed(lambda: steward.merge(out, [g1, g2], "chaos: same person",
+                                              force=True), point, delay)
     problems = reader_view(out) + recovered_problems(out)
     try:
-        steward.merge(out, [g1, g2], "chaos: same person")  # the user retries
+        steward.merge(out, [g1, g2], "chaos: same person", force=True)  # the user retries
     except steward.StewardError as exc:
         if "merged with itself" not in str(exc):
             problems.append(f"retry refused: {exc}")
@@ -136,7 +137,7 @@ def trial_merge(out: Path, rng: random.Random, point: str | None,
 def trial_review(out: Path, rng: random.Random, point: str | None,
                  delay: float | None) -> tuple[bool, list[str]]:
     sheet = out.parent / "sheet.csv"
-    steward.review_export(out, sheet, band="all")
+    review_sheets.review_export(out, sheet, band="all")
     rows = pd.read_csv(sheet, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     used: set[str] = set()
     answered = []
@@ -150,9 +151,11 @@ def trial_review(out: Path, rng: random.Random, point: str | None,
         if len(answered) == 4:
             break
     rows.to_csv(sheet, index=False, encoding="utf-8-sig")
-    was_killed = killed(lambda: steward.review_import(out, sheet), point, delay)
+    # an accepted pair may hold a hard conflict: force, the trial is about crashes
+    was_killed = killed(lambda: review_sheets.review_import(out, sheet, force=True), point,
+                        delay)
     problems = reader_view(out) + recovered_problems(out)
-    steward.review_import(out, sheet)  # the user imports the sheet again
+    review_sheets.review_import(out, sheet, force=True)  # the user imports the sheet again
     ledger = state.read_ledger(state.state_dir(out))
     if len(ledger) != len(answered):
         problems.append(f"{len(ledger)} decisions for {len(answered)} answered rows")
@@ -169,7 +172,8 @@ def trial_run(out: Path, rng: random.Random, point: str | None, delay: float | N
     was_killed = killed(lambda: run_pipeline(rules, out), point, delay)
     problems = reader_view(out) + recovered_problems(out)
     profiles = sorted(set(golden_of(out)))
-    steward.merge(out, rng.sample(profiles, 2), "chaos: after a killed run")
+    steward.merge(out, rng.sample(profiles, 2), "chaos: after a killed run",
+                  force=True)
     run_pipeline(rules, out)
     return was_killed, problems + recovered_problems(out)
 
@@ -209,15 +213,16 @@ def main() -> None:
 
     durations = {
         "run": timed(lambda: run_pipeline(rules["a"], fresh())),
-        "merge": timed(lambda: steward.merge(fresh(), sorted(set(golden_of(out)))[:2], "t")),
+        "merge": timed(lambda: steward.merge(fresh(), sorted(set(golden_of(out)))[:2], "t",
+                                             force=True)),
         "review": 0.0,
     }
     sheet = work / "t.csv"
-    steward.review_export(fresh(), sheet, band="all")
+    review_sheets.review_export(fresh(), sheet, band="all")
     rows = pd.read_csv(sheet, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows.loc[0, "decision"] = "reject"
     rows.to_csv(sheet, index=False, encoding="utf-8-sig")
-    durations["review"] = timed(lambda: steward.review_import(out, sheet))
+    durations["review"] = timed(lambda: review_sheets.review_import(out, sheet))
     print(f"operation seconds (unkilled): "
           f"{ {k: round(v, 2) for k, v in durations.items()} }", flush=True)
 

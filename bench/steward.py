@@ -49,7 +49,7 @@ def main() -> None:
     pair = sorted(sizes[sizes == 1].index)[:2]
     t = time.perf_counter()
     outcome = steward.merge(out, pair, "bench: timing one merge", by="bench",
-                            rules_dir=data / "rules")
+                            rules_dir=data / "rules", force=True)
     merge_s = time.perf_counter() - t
     print(steward.format_outcome(outcome))
     print(json.dumps({

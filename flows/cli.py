@@ -26,7 +26,7 @@ from crm_golden import __version__
 from crm_golden.config.base import ConfigError
 from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
-from flows import prefect_server, steward
+from flows import prefect_server, review_sheets, steward, undo
 from flows.checkpoints import ResumeError, stages_dir
 from flows.engine import EngineError, check_dask_spec
 from flows.logs import configure_logging
@@ -185,7 +185,8 @@ def _steward_call(fn: Callable[[], int]) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules)
+        out = steward.merge(args.output, args.golden_ids, args.reason, args.by, args.rules,
+                            force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -194,7 +195,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_split(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.split(args.output, args.records, args.reason, args.by, args.rules)
+        out = steward.split(args.output, args.records, args.reason, args.by, args.rules,
+                            force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -203,7 +205,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_not_same(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules)
+        out = steward.not_same(args.output, args.records, args.reason, args.by, args.rules,
+                               dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 0
     return _steward_call(go)
@@ -212,8 +215,10 @@ def cmd_not_same(args: argparse.Namespace) -> int:
 def cmd_review_export(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        n = steward.review_export(args.output, args.file, band=args.band)
-        print(f"wrote {n} pairs to {args.file} (fill in decision: accept/reject, and reason)")
+        n = review_sheets.review_export(args.output, args.file, band=args.band)
+        kind = "workbook" if review_sheets.is_xlsx_name(args.file) else "CSV"
+        print(f"wrote {n} pairs to {args.file} ({kind}; fill in decision: accept/reject, "
+              "and reason)")
         return 0
     return _steward_call(go)
 
@@ -221,9 +226,20 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 def cmd_review_import(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        out = steward.review_import(args.output, args.file, args.reason, args.by, args.rules)
+        out = review_sheets.review_import(args.output, args.file, args.reason, args.by,
+                                          args.rules, force=args.force, dry_run=args.dry_run)
         print(steward.format_outcome(out))
         return 1 if out.rejected_rows else 0
+    return _steward_call(go)
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+
+    def go() -> int:
+        out = undo.undo(args.output, args.decision_id, args.reason, args.by, args.rules,
+                        dry_run=args.dry_run)
+        print(steward.format_outcome(out))
+        return 0
     return _steward_call(go)
 
 
@@ -260,6 +276,18 @@ def _dask_spec(text: str) -> str:
         return check_dask_spec(text)
     except EngineError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _decision_flags(p: argparse.ArgumentParser, force: bool = True) -> None:
+    """--dry-run (and --force) for the verbs that record decisions."""
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what would change (profiles kept, created, retired; records "
+                        "moved; conflicts) without recording or publishing anything")
+    if force:
+        p.add_argument("--force", action="store_true",
+                       help="record it even if it puts records with a hard conflict (valid "
+                            "tax ids or a difference the model rules out) into one profile; "
+                            "the ledger marks it forced")
 
 
 def _version() -> str:
@@ -347,12 +375,14 @@ def build_parser() -> argparse.ArgumentParser:
     mg = sub.add_parser("merge", help="merge golden profiles (the oldest id survives)")
     mg.add_argument("golden_ids", nargs="+", metavar="GOLDEN_ID", help="profiles to merge")
     _steward_args(mg)
+    _decision_flags(mg)
     mg.set_defaults(func=cmd_merge)
 
     sp = sub.add_parser("split", help="move records out of their profile into a new one")
     sp.add_argument("records", nargs="+", metavar="SOURCE:RECORD_ID",
                     help="records to move out, as source:source_record_id")
     _steward_args(sp)
+    _decision_flags(sp)
     sp.set_defaults(func=cmd_split)
 
     ns = sub.add_parser("not-same", aliases=["not-a-match"],  # DESIGN.md calls it not-a-match
@@ -360,22 +390,34 @@ def build_parser() -> argparse.ArgumentParser:
     ns.add_argument("records", nargs=2, metavar="SOURCE:RECORD_ID",
                     help="the two records, as source:source_record_id")
     _steward_args(ns)
+    _decision_flags(ns, force=False)  # a not-same joins nothing: no hard conflict to force
     ns.set_defaults(func=cmd_not_same)
 
     rv = sub.add_parser("review", help="the review queue as a spreadsheet")
     rsub = rv.add_subparsers(dest="review_command", required=True)
-    rx = rsub.add_parser("export", help="write the review queue as CSV")
-    rx.add_argument("file", type=Path, metavar="FILE.csv", help="file to write")
+    rx = rsub.add_parser("export", help="write the review queue as XLSX or CSV")
+    rx.add_argument("file", type=Path, metavar="FILE",
+                    help="file to write: FILE.xlsx writes a workbook, any other name a CSV")
     rx.add_argument("--band", default="review", choices=["review", "auto_match", "all"],
                     help="which pairs: review (default), auto_match or all")
     rx.add_argument("--output", type=Path, default=Path("output"),
                     help="output folder whose latest run to export (default: output)")
     rx.set_defaults(func=cmd_review_export)
-    ri = rsub.add_parser("import", help="record a filled-in review CSV as decisions")
-    ri.add_argument("file", type=Path, metavar="FILE.csv",
-                    help="the exported file with decision (accept/reject) filled in")
+    ri = rsub.add_parser("import", help="record a filled-in review sheet as decisions")
+    ri.add_argument("file", type=Path, metavar="FILE",
+                    help="the exported file with decision (accept/reject) filled in: .xlsx, "
+                         "or CSV separated by , or ; in UTF-8 or cp1252")
     _steward_args(ri, reason_required=False)
+    _decision_flags(ri)
     ri.set_defaults(func=cmd_review_import)
+
+    ud = sub.add_parser("undo", help="revert a decision (merge, split, not-same or a review "
+                                     "row) and republish")
+    ud.add_argument("decision_id", metavar="DECISION_ID",
+                    help="the decision to revert (shown by the verb and by history)")
+    _steward_args(ud, reason_required=False)
+    _decision_flags(ud, force=False)
+    ud.set_defaults(func=cmd_undo)
 
     hi = sub.add_parser("history", help="a profile's membership and decisions over time")
     hi.add_argument("golden_id", metavar="GOLDEN_ID", help="the profile (or a retired id)")

@@ -1,8 +1,9 @@
 """The steward-decision Prefect flow: the same code as the CLI verbs, as a deployment.
 
-Parameters are an action, ids (golden ids or ``SOURCE:RECORD_ID`` keys, not personal data),
-the steward's name and the output folder; ``reason`` is the steward's free text and is
-never logged (it goes to the ledger only). The flow returns ids and counts only.
+Parameters are an action, ids (golden ids, ``SOURCE:RECORD_ID`` keys, or the decision id to
+undo: not personal data), the steward's name and the output folder; ``reason`` is the
+steward's free text and is never logged (it goes to the ledger only). The flow returns ids
+and counts only.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
-from flows import steward
+from flows import review_sheets, steward, undo
 
-Action = Literal["merge", "split", "not_same", "review_import"]
+Action = Literal["merge", "split", "not_same", "review_import", "undo"]
 
 
 def apply_decision(action: Action, targets: list[str], reason: str, by: str | None,
@@ -29,7 +30,11 @@ def apply_decision(action: Action, targets: list[str], reason: str, by: str | No
     elif action == "review_import":
         if not file:
             raise steward.StewardError("review_import needs the file parameter")
-        out = steward.review_import(output_dir, file, reason or None, by, rules_dir)
+        out = review_sheets.review_import(output_dir, file, reason or None, by, rules_dir)
+    elif action == "undo":
+        if len(targets) != 1:
+            raise steward.StewardError("undo takes exactly one decision id")
+        out = undo.undo(output_dir, targets[0], reason or None, by, rules_dir)
     else:
         raise steward.StewardError(f"unknown action {action!r}")
     return out.as_dict()
@@ -39,7 +44,8 @@ def apply_decision(action: Action, targets: list[str], reason: str, by: str | No
 def steward_decision(action: Action, targets: list[str] | None = None, reason: str = "",
                      by: str = "", output_dir: str = "output", file: str | None = None,
                      rules_dir: str | None = None) -> dict[str, Any]:
-    """Record a merge / split / not-same / review import and republish; ids and counts out."""
+    """Record a merge / split / not-same / review import / undo and republish; ids and
+    counts out."""
     logger = get_run_logger()
     logger.info("steward action %s on %d target(s)", action, len(targets or []))
     result = apply_decision(action, list(targets or []), reason, by or None, output_dir, file,

@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from crm_golden import __version__
 from crm_golden.config.rules import Rules, load_rules
-from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS, RAW_ATTRIBUTE_PREFIX
 from flows import state
 from flows.engine import Engine
 from flows.state import StateSnapshot, StateUpdate
@@ -34,17 +33,22 @@ from transforms.golden_ids import GoldenIdRegistry, assign_golden_ids
 from transforms.link import LinkResult, build_review_queue, cluster_records, link_records
 from transforms.model import FSModel
 from transforms.normalize import (
-    NORMALIZED_ATTRIBUTE_PREFIX,
     normalize_attributes,
     normalize_chunk,
     normalize_records,
+    swap_typed_attributes,
 )
 from transforms.partitions import StepReport, bounds, concat_rows, step_progress
 from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
 from transforms.review_age import previous_queue, with_queued_since
 from transforms.survive import attach_golden_ids, golden_arrow_schema, survive
-from transforms.validate import quality_metrics, split_quarantine, thin_evidence
+from transforms.validate import (
+    quality_metrics,
+    split_quarantine,
+    thin_evidence,
+    validation_quarantine,
+)
 
 log = logging.getLogger("crm_golden.stages")
 
@@ -164,7 +168,7 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame) -> Nor
         specs = {name: conf["attributes"] for name, conf in defaults.items()}
         normalized = _normalize(ctx, rules, records, defaults)
         typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
-        normalized = _swap_typed_attributes(normalized, typed)
+        normalized = swap_typed_attributes(normalized, typed)
         clean, rejected = split_quarantine(normalized, rules.validation)
         quality = quality_metrics(normalized)
     quarantine = validation_quarantine(rejected)
@@ -192,38 +196,6 @@ def _normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
                            shared=(defaults, rules.validation, rules.vocabularies, ctx.today),
                            sizes=[b - a for a, b in cuts], progress=progress)
     return concat_rows(parts)
-
-
-def _swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
-
-    out = normalized.copy()
-    for col in typed.columns:
-        name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
-        raw_col = f"{ATTRIBUTE_PREFIX}{name}"
-        if raw_col in out.columns:
-            out[f"{RAW_ATTRIBUTE_PREFIX}{name}"] = out.pop(raw_col)
-        out[raw_col] = typed[col].to_numpy()
-    return out
-
-
-def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine rows from validation in the same shape as ingest's, raw values as JSON."""
-    if rejected.empty:
-        return ingest_mod.empty_quarantine()
-    raw_cols = [c for c in rejected.columns if c not in LINEAGE_COLUMNS
-                and (c in ingest_mod.IDENTITY_FIELDS or c.startswith(ATTRIBUTE_PREFIX))]
-    raw = ingest_mod.rows_as_json(rejected[raw_cols].astype("string"))
-    frame = pd.DataFrame({
-        "source": rejected["source"],
-        "source_record_id": rejected["source_record_id"],
-        "source_file": rejected["source_file"],
-        "source_row": rejected["source_row"],
-        "stage": "validate",
-        "reason": rejected["quarantine_reason"],
-        "column": pd.NA,
-        "raw": raw,
-    })
-    return ingest_mod.typed_quarantine(frame)
 
 
 def package_version() -> str:

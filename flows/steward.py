@@ -1,4 +1,5 @@
-"""Steward verbs: merge, split, not-same, review export/import and history.
+"""Steward verbs: merge, split, not-same, undo and history (review export/import, which
+build on these, are in :mod:`flows.review_sheets`).
 
 Every verb that records a decision follows the same path, under the state lock
 (:func:`flows.state.locked`, which first recovers anything a killed process left) so that
@@ -17,6 +18,12 @@ two stewards, or a steward and a run, never interleave and no decision is lost:
 4. append the new decisions to the ledger, then commit the new run and state generation
    through the same path as a run (:func:`flows.stages.stage_commit`). A decision counts
    once that commit is done; unchanged tables are copied byte for byte.
+
+A verb that would force records with a hard conflict into one profile (two valid tax ids,
+a difference the model learned is never one person's) refuses unless forced, and then
+says so in the ledger (``forced``); ``dry_run`` stops before step 4 and returns what would
+change. ``undo`` reverts a decision by appending an ``undo`` decision: the ledger is never
+rewritten.
 
 Messages and summaries carry golden ids, record keys and counts, never personal data;
 the ``reason`` free text goes to the ledger only.
@@ -44,7 +51,7 @@ from flows import stages, state
 from flows.state import StateSnapshot
 from transforms import audit as aud
 from transforms import decisions as dec
-from transforms.link import build_review_queue
+from transforms.decision_conflicts import DecisionConflicts, decision_conflicts
 from transforms.mask import mask_free_text, mask_name
 from transforms.model import FSModel
 from transforms.publish import latest_run_dir
@@ -275,6 +282,9 @@ class Outcome:
     ignored_rows: list[int] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # decision ids recorded before
     pending_applied: list[str] = field(default_factory=list)  # left by an interrupted verb
+    dry_run: bool = False  # computed only: nothing was recorded or published
+    # decision id -> what the records it joins contradict (DecisionConflicts.as_dict)
+    conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -314,12 +324,15 @@ def _readers(run_dir: Path) -> tuple[Callable[[np.ndarray], pd.DataFrame],
 
 def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
               ledger_before: list[dict], new: list[dict], affected: set[str],
-              rules_dir: Path | str | None) -> Outcome:
+              rules_dir: Path | str | None, dry_run: bool = False,
+              rules: Rules | None = None) -> Outcome:
     """Record ``new`` decisions and publish a run rebuilding only the affected profiles.
 
     Call under :func:`flows.state.locked`. Decisions the ledger already holds are not
     recorded again; decisions still pending (a verb killed before publishing) are applied
-    too. The run is computed in memory, then the ledger appended, then committed.
+    too. The run is computed in memory, then the ledger appended, then committed;
+    ``dry_run`` returns the outcome computed in memory and writes nothing. ``rules``:
+    already loaded (and checked) from ``rules_dir``.
     """
     t0 = time.perf_counter()
     known = {str(d["decision_id"]) for d in ledger_before}
@@ -334,11 +347,12 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
             fresh.append(d)
     pending = snap.pending(ledger_before)
     if not fresh and not pending:
-        return Outcome(run_id=None, previous_run=latest.run_dir.name, already=repeated)
+        return Outcome(run_id=None, previous_run=latest.run_dir.name, already=repeated,
+                       dry_run=dry_run)
     if snap.registry is None:
         raise StewardError("no golden id registry under state/; run the pipeline first")
     run_dir = latest.run_dir
-    rules = load_rules_checked(resolve_rules_dir(snap, rules_dir), latest.audit)
+    rules = rules or load_rules_checked(resolve_rules_dir(snap, rules_dir), latest.audit)
     ctx = stages.new_run_context(rules.folder, output_dir)
     ctx.state = snap
     ledger = ledger_before + fresh
@@ -372,7 +386,8 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
     red = golden.redirects.set_index("retired_id")["current_id"]
     outcome = Outcome(
         run_id=ctx.run_id, previous_run=run_dir.name,
-        decisions=[{"decision_id": d["decision_id"], "kind": d["kind"]} for d in fresh],
+        decisions=[{"decision_id": d["decision_id"], "kind": d["kind"],
+                    **{k: d[k] for k in ("undoes", "forced") if k in d}} for d in fresh],
         kept=sorted(old_ids & new_ids), created=sorted(new_ids - old_ids),
         retired={g: str(red.get(g, "")) for g in sorted(old_ids - new_ids)},
         records_moved=int((now[rebuilt] != old_gid[rebuilt]).sum()),
@@ -382,6 +397,10 @@ def republish(output_dir: Path, latest: Latest, snap: StateSnapshot,
         decisions_applied=cons.applied, decisions_stale=cons.stale,
         already=repeated, pending_applied=[str(d["decision_id"]) for d in pending],
     )
+    if dry_run:
+        outcome.run_id, outcome.dry_run = None, True
+        outcome.seconds = round(time.perf_counter() - t0, 3)
+        return outcome
     # the clusters section needs no list column but ``sources`` (and converting them is slow)
     flat = [n for n, t in zip(golden.schema.names, golden.schema.types, strict=True)
             if not pa.types.is_list(t) or n == "sources"] if golden.schema else None
@@ -461,111 +480,108 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pd.DataFrame, crosswalk: pd
 
 
 def _apply(output_dir: Path, planner: Any, targets: list[str], reason: str, by: str | None,
-           rules_dir: Path | str | None) -> Outcome:
+           rules_dir: Path | str | None, force: bool = False,
+           dry_run: bool = False) -> Outcome:
     output_dir = Path(output_dir)
     with state.locked(output_dir):
         latest = load_latest(output_dir)
         snap = state.read_state(output_dir)
         ledger = state.read_ledger(state.state_dir(output_dir))
         new, affected = planner(latest, ledger, list(targets), reason, by)
-        return republish(output_dir, latest, snap, ledger, new, affected, rules_dir)
+        check = ConflictCheck(latest, snap, rules_dir)
+        conflicts = {}
+        known = {str(d["decision_id"]) for d in ledger}
+        for d in new:
+            found = check(ledger, d) if str(d["decision_id"]) not in known else None
+            if found is None:
+                continue
+            conflicts[str(d["decision_id"])] = found.as_dict()
+            if found.refuses and force:
+                d.update(forced=True, forced_over=list(found.hard))
+            elif found.refuses and not dry_run:
+                raise StewardError(refusal(str(d["kind"]), found))
+        outcome = republish(output_dir, latest, snap, ledger, new, affected, rules_dir,
+                            dry_run=dry_run, rules=check.rules)
+    outcome.conflicts = conflicts
+    return outcome
+
+
+def refusal(kind: str, found: DecisionConflicts) -> str:
+    """The one line a refused verb prints: comparison names and counts, no values."""
+    verb = kind.replace("_", "-")
+    return (f"{verb} refused: it would put records with a hard conflict into one profile: "
+            f"{found.describe()}; --dry-run shows the outcome, --force records it anyway")
 
 
 def merge(output_dir: Path, golden_ids: list[str], reason: str, by: str | None = None,
-          rules_dir: Path | str | None = None) -> Outcome:
+          rules_dir: Path | str | None = None, force: bool = False,
+          dry_run: bool = False) -> Outcome:
     """One profile from several; the oldest id survives and the others redirect to it."""
-    return _apply(output_dir, plan_merge, golden_ids, reason, by, rules_dir)
+    return _apply(output_dir, plan_merge, golden_ids, reason, by, rules_dir, force, dry_run)
 
 
 def split(output_dir: Path, records: list[str], reason: str, by: str | None = None,
-          rules_dir: Path | str | None = None) -> Outcome:
+          rules_dir: Path | str | None = None, force: bool = False,
+          dry_run: bool = False) -> Outcome:
     """Move records out of their profile into a new one (a single record: its own)."""
-    return _apply(output_dir, plan_split, records, reason, by, rules_dir)
+    return _apply(output_dir, plan_split, records, reason, by, rules_dir, force, dry_run)
 
 
 def not_same(output_dir: Path, records: list[str], reason: str, by: str | None = None,
-             rules_dir: Path | str | None = None) -> Outcome:
-    """Two records are different people: clustering must never put them together again."""
-    return _apply(output_dir, plan_not_same, records, reason, by, rules_dir)
+             rules_dir: Path | str | None = None, dry_run: bool = False) -> Outcome:
+    """Two records are different people: clustering must never put them together again.
+
+    It joins nothing, so it never meets a hard conflict (there is no ``force``)."""
+    return _apply(output_dir, plan_not_same, records, reason, by, rules_dir, dry_run=dry_run)
 
 
-def review_export(output_dir: Path, file: Path, band: str = "review") -> int:
-    """Write the review queue (or another band of links) as a CSV for a steward; rows out."""
-
-    latest = load_latest(Path(output_dir))
-    if band == "review":
-        queue = pd.read_parquet(latest.run_dir / "review_queue.parquet")
-    else:
-        links = pd.read_parquet(latest.run_dir / "links.parquet")
-        if band != "all":
-            links = links[links["band"] == band]
-        clean = pd.read_parquet(latest.run_dir / "clean_records.parquet")
-        queue = build_review_queue(links.assign(band="review"), clean)
-    queue = dec.drop_decided_pairs(queue, state.read_ledger(state.state_dir(output_dir)))
-    sheet = dec.review_sheet(queue, latest.by_key["golden_id"], exported_from=latest.run_dir.name)
-    Path(file).parent.mkdir(parents=True, exist_ok=True)
-    sheet.to_csv(file, index=False, encoding="utf-8-sig")
-    return len(sheet)
+# --------------------------------------------------------------------------- hard conflicts
 
 
-def review_import(output_dir: Path, file: Path, reason: str | None = None,
-                  by: str | None = None, rules_dir: Path | str | None = None) -> Outcome:
-    """Record each answered row (accept -> merge of the pair, reject -> not-same).
+class ConflictCheck:
+    """What a decision's joined records contradict, under the latest run's model.json and
+    clean records (:mod:`transforms.decision_conflicts`); the rules are loaded, and clean
+    rows read, only when a decision joins anything."""
 
-    Rows left blank are ignored; rows with a bad value, unknown records, or a reject of a
-    pair a decision already merged are rejected by row number and not recorded. Rows
-    without a reason get ``reason`` or a default naming the file.
-    """
-    output_dir = Path(output_dir)
-    sheet = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    try:
-        parsed = dec.parse_review_sheet(sheet)
-    except ValueError as exc:
-        raise StewardError(str(exc)) from None
-    with state.locked(output_dir):
-        latest = load_latest(output_dir)
-        snap = state.read_state(output_dir)
-        ledger = state.read_ledger(state.state_dir(output_dir))
-        known = {str(d["decision_id"]) for d in ledger}
-        new: list[dict] = []
-        already: list[str] = []
-        affected: set[str] = set()
-        rejected = list(parsed.rejected)
-        for ans in parsed.answers:
-            why = ans.reason or (reason or "").strip() or \
-                f"review queue {ans.decision} ({Path(file).name})"
-            kind = "merge" if ans.decision == "accept" else "not_same"
-            pid = dec.pair_id(ans.left, ans.right)
-            basis = f"review:{ans.exported_from}"
-            if dec.decision_id(kind, basis, [pid]) in known:
-                already.append(dec.decision_id(kind, basis, [pid]))
-                continue  # this row was imported before
-            try:
-                a, b = _check_keys(latest, [ans.left, ans.right])
-                if a == b:
-                    raise StewardError("a record cannot be paired with itself")
-                ga, gb = latest.golden_of(a), latest.golden_of(b)
-                extra = {"pair_id": pid, "sheet_row": ans.row, "via": "review"}
-                if kind == "merge":
-                    d = _decision("merge", sorted([a, b]), sorted({ga, gb}), why, by, latest,
-                                  basis=basis, key=[pid], **extra)
-                    if ga != gb:
-                        affected |= {ga, gb}
-                else:
-                    dec.check_not_same(ledger + new, a, b)
-                    d = _decision("not_same", [a, b], sorted({ga, gb}), why, by, latest,
-                                  basis=basis, key=[pid], **extra)
-                    if ga == gb:
-                        affected.add(ga)
-            except ValueError as exc:
-                rejected.append((ans.row, str(exc)))
-                continue
-            new.append(d)
-        outcome = republish(output_dir, latest, snap, ledger, new, affected, rules_dir)
-    outcome.already = sorted(set(outcome.already) | set(already))
-    outcome.rejected_rows = sorted(rejected)
-    outcome.ignored_rows = parsed.ignored
-    return outcome
+    def __init__(self, latest: Latest, snap: StateSnapshot,
+                 rules_dir: Path | str | None) -> None:
+        self.latest, self.snap, self.rules_dir = latest, snap, rules_dir
+        self._basis: tuple[Rules, FSModel] | None = None
+        self._clean: list[pd.DataFrame] = []
+        self._read: set[int] = set()
+
+    @property
+    def rules(self) -> Rules | None:
+        """The rules, once a check needed them (then republish need not load them again)."""
+        return self._basis[0] if self._basis else None
+
+    def warm(self, keys: list[str]) -> None:
+        """Read the clean rows of ``keys`` not read yet (one Parquet read for many rows)."""
+        rid = self.latest.by_key["record_id"]
+        ids = {int(rid[k]) for k in keys if k in rid.index} - self._read
+        if ids:
+            rows = pq.read_table(self.latest.run_dir / "clean_records.parquet",
+                                 filters=[("record_id", "in", sorted(ids))]).to_pandas()
+            self._clean = [pd.concat([*self._clean, rows], ignore_index=True)]
+            self._read |= ids
+
+    def __call__(self, ledger: list[dict], decision: dict) -> DecisionConflicts | None:
+        """None when ``decision`` joins nothing that was apart (a not-same, a confirmation)."""
+        sides = dec.joined_sides(ledger, decision, self.latest.by_key["golden_id"])
+        if len(sides) < 2:
+            return None
+        if self._basis is None:
+            rules = load_rules_checked(resolve_rules_dir(self.snap, self.rules_dir),
+                                       self.latest.audit)
+            self._basis = rules, FSModel.from_json(
+                (self.latest.run_dir / "model.json").read_text(encoding="utf-8"))
+        rules, model = self._basis
+        self.warm([k for side in sides for k in side])
+        rid = self.latest.by_key["record_id"]
+        id_sides = [[int(rid[k]) for k in side] for side in sides]
+        clean = self._clean[0]
+        rows = clean[clean["record_id"].isin({i for side in id_sides for i in side})]
+        return decision_conflicts(rows, id_sides, model, rules.matching)
 
 
 # --------------------------------------------------------------------------- history
@@ -628,11 +644,14 @@ def history(output_dir: Path, golden_id: str) -> dict[str, Any]:
         published = state.read_state(output_dir).published
         ledger = state.read_ledger(state.state_dir(output_dir))
     touched = []
+    undone = dec.undone_ids(ledger)
     for d in ledger:
         if set(d.get("golden_ids", [])) & family or set(d.get("records", [])) & seen_keys:
             touched.append({k: d.get(k) for k in ("decision_id", "kind", "at", "by", "run_id",
-                                                  "records", "golden_ids")}
+                                                  "records", "golden_ids", "undoes",
+                                                  "forced")}
                            | {"published_run": published.get(str(d.get("decision_id"))),
+                              "undone_by": undone.get(str(d.get("decision_id"))),
                               "reason": mask_free_text(d.get("reason"))})
     return {"golden_id": gid, "current_id": current, "ids": sorted(family),
             "runs": timeline, "decisions": touched}
@@ -657,6 +676,8 @@ def _masked_names(run: Path, rows: pd.DataFrame, mask: Any) -> dict[str, str | N
 
 def format_outcome(outcome: Outcome) -> str:
     """A short human summary of what a verb changed (ids and counts only)."""
+    if outcome.dry_run:
+        return format_dry_run(outcome)
     if outcome.run_id is None:
         lines = [f"nothing recorded; latest stays {outcome.previous_run}"]
         if outcome.already:
@@ -667,7 +688,8 @@ def format_outcome(outcome: Outcome) -> str:
         lines = [f"published run {outcome.run_id} (was {outcome.previous_run}) in "
                  f"{outcome.seconds:.2f} s"]
         for d in outcome.decisions:
-            lines.append(f"  decision {d['decision_id']} ({d['kind']}) recorded")
+            lines.append(f"  decision {d['decision_id']} ({_kind_text(d)}) recorded"
+                         + _forced_text(outcome, d))
         for did in outcome.already:
             lines.append(f"  decision {did} was recorded before (not recorded again)")
         for did in outcome.pending_applied:
@@ -690,6 +712,52 @@ def format_outcome(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
+def _kind_text(d: dict[str, Any]) -> str:
+    return f"undo of {d['undoes']}" if d.get("kind") == "undo" else str(d.get("kind"))
+
+
+def _forced_text(outcome: Outcome, d: dict[str, Any]) -> str:
+    found = outcome.conflicts.get(str(d["decision_id"])) or {}
+    if not d.get("forced") or not found.get("hard"):
+        return ""
+    return f", forced over a hard conflict: {', '.join(found['hard'])}"
+
+
+def format_dry_run(outcome: Outcome) -> str:
+    """What a verb would change, and what its decisions contradict; nothing was written."""
+    lines = [f"dry run: nothing recorded or published; latest stays {outcome.previous_run}"]
+    for did in outcome.already:
+        lines.append(f"  decision {did} was recorded before (would not be recorded again)")
+    for d in outcome.decisions:
+        found = outcome.conflicts.get(str(d["decision_id"])) or {}
+        refused = bool(found.get("hard")) and not d.get("forced")
+        lines.append(f"  would record decision {d['decision_id']} ({_kind_text(d)})"
+                     + (": REFUSED without --force" if refused else _forced_text(outcome, d)))
+        for which, label in (("hard", "hard conflicts"), ("waived", "conflicts waived (another "
+                             "comparison vouches)"), ("soft", "values that differ")):
+            if found.get(which):
+                counts = ", ".join(f"{name} {n}" for name, n in found[which].items())
+                lines.append(f"    {label}, record pairs of {found['pairs']}: {counts}")
+    for did in outcome.pending_applied:
+        lines.append(f"  decision {did} (left unpublished by an interrupted verb) would be "
+                     "applied")
+    for g in outcome.kept:
+        lines.append(f"  would keep    {g}")
+    for old, new in outcome.retired.items():
+        lines.append(f"  would retire  {old} -> redirects to {new}")
+    for g in outcome.created:
+        lines.append(f"  would create  {g}")
+    if outcome.decisions or outcome.pending_applied:
+        lines.append(f"  records that would change profile: {outcome.records_moved}; "
+                     f"profiles {outcome.profiles_before} -> {outcome.profiles_after}; "
+                     f"review pairs removed: {outcome.review_pairs_removed}")
+    if outcome.ignored_rows:
+        lines.append(f"  rows left blank (ignored): {len(outcome.ignored_rows)}")
+    for row, problem in outcome.rejected_rows:
+        lines.append(f"  row {row} would be rejected: {problem}")
+    return "\n".join(lines)
+
+
 def format_history(hist: dict[str, Any]) -> str:
     """The history as text: per run, members (masked names) and changes; then decisions."""
     lines = [f"golden id {hist['golden_id']} -> current profile {hist['current_id']}"
@@ -705,7 +773,11 @@ def format_history(hist: dict[str, Any]) -> str:
     lines.append(f"decisions ({len(hist['decisions'])}):")
     for d in hist["decisions"]:
         status = f"published in {d['published_run']}" if d.get("published_run") else "pending"
-        lines.append(f"  {d['at']} {d['decision_id']} {d['kind']} by {d['by']} ({status}): "
+        if d.get("undone_by"):
+            status += f"; undone by {d['undone_by']}"
+        if d.get("forced"):
+            status += "; forced over a hard conflict"
+        lines.append(f"  {d['at']} {d['decision_id']} {_kind_text(d)} by {d['by']} ({status}): "
                      f"{', '.join(d['records'][:6])}{' ...' if len(d['records']) > 6 else ''}"
                      f" | reason: {d['reason']}")
     return "\n".join(lines)

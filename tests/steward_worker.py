@@ -12,6 +12,6 @@ def act(kind: str, out: str, targets: list[str], start: Any) -> None:
     """Wait for the starting gun, then record one decision."""
     start.wait()
     if kind == "merge":
-        steward.merge(Path(out), targets, "duplicate", by="p1")
+        steward.merge(Path(out), targets, "duplicate", by="p1", force=True)
     else:
         steward.not_same(Path(out), targets, "namesakes", by="p2")

@@ -111,3 +111,42 @@ def test_drop_decided_pairs() -> None:
     assert len(dec.drop_decided_pairs(review, [_d(1, "not_same", ["b:2", "a:1"])])) == 0
     assert len(dec.drop_decided_pairs(review, [_d(1, "merge", ["a:1", "b:2"])])) == 0
     assert len(dec.drop_decided_pairs(review, [_d(1, "merge", ["a:1", "c:3"])])) == 1
+
+
+def test_conflicts_are_checked_only_between_what_a_decision_joins() -> None:
+    profile = {"s:1": "G1", "s:2": "G1", "s:3": "G2", "s:4": "G3"}
+    merge = {"kind": "merge", "records": ["s:1", "s:2", "s:3"], "decision_id": "Dm"}
+    assert dec.joined_sides([], merge, profile) == [["s:1", "s:2"], ["s:3"]]
+    earlier = [{"kind": "merge", "records": ["s:1", "s:2"], "decision_id": "D0"}]
+    split = {"kind": "split", "records": ["s:1", "s:2", "s:3"], "decision_id": "Ds"}
+    assert dec.joined_sides([], split, profile) == [["s:1"], ["s:2"], ["s:3"]]
+    assert dec.joined_sides(earlier, split, profile) == [["s:1", "s:2"], ["s:3"]]
+    not_same = {"kind": "not_same", "records": ["s:1", "s:4"], "decision_id": "Dn"}
+    assert dec.joined_sides([], not_same, profile) == []
+    accept = {"kind": "merge", "records": ["s:2", "s:4"], "decision_id": "Da"}
+    # an accepted pair joins the forced groups of both records
+    assert dec.joined_sides(earlier, accept, profile) == [["s:1", "s:2"], ["s:4"]]
+
+
+def test_undone_decisions_stop_constraining_later_runs() -> None:
+    clean = pd.DataFrame({"record_id": [0, 1, 2], "source": "s",
+                          "source_record_id": ["1", "2", "3"]})
+    ns = {"decision_id": "D1", "kind": "not_same", "records": ["s:1", "s:2"]}
+    mg = {"decision_id": "D2", "kind": "merge", "records": ["s:1", "s:2", "s:3"]}
+    sp = {"decision_id": "D3", "kind": "split", "records": ["s:3"],
+          "profile_records": ["s:1", "s:2", "s:3"]}
+
+    def undo_of(d: dict) -> dict:
+        return {"decision_id": dec.undo_id(d["decision_id"]), "kind": "undo",
+                "undoes": d["decision_id"], "records": d["records"]}
+
+    cons = dec.constraints_for_run([ns, mg, undo_of(mg)], clean)
+    assert cons.must_link.empty and len(cons.cannot_link) == 1  # the not-same is back
+    assert (cons.applied, cons.stale) == (1, 0)
+    cons = dec.constraints_for_run([ns, undo_of(ns)], clean)
+    assert cons.cannot_link.empty and cons.applied == 0
+    cons = dec.constraints_for_run([mg, sp, undo_of(sp)], clean)
+    assert len(cons.must_link) == 2 and cons.cannot_link.empty
+    assert not dec.replay([ns, undo_of(ns)]).decided("s:1", "s:2")
+    with pytest.raises(ValueError, match="cannot be undone"):
+        dec.undo_target([ns, undo_of(ns)], dec.undo_id("D1"))

@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import steward
+from flows import review_sheets, steward
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
 from flows.state import LEDGER_FILE, ledger_lock, read_ledger
 from synth.generate import generate
+from tests.steward_pairs import mergeable
 from tests.steward_worker import act
 from transforms.publish import latest_run_dir
 
@@ -54,7 +55,7 @@ def by_size(out: Path, n: int) -> list[str]:
 
 def test_merge_republishes_only_the_merged_profiles(base, out: Path) -> None:
     before = latest_run_dir(out)
-    g1, g2 = by_size(out, 1)[:2]
+    g1, g2 = mergeable(out, by_size(out, 1))
     old_golden = pd.read_parquet(before / "golden_customers.parquet")
     res = steward.merge(out, [g1, g2], "same customer, confirmed by phone", by="ana")
     after = latest_run_dir(out)
@@ -75,6 +76,7 @@ def test_merge_republishes_only_the_merged_profiles(base, out: Path) -> None:
         golden[~golden["golden_id"].isin([g1, g2])].reset_index(drop=True), others)
     (d,) = read_ledger(out / "state")
     assert d["kind"] == "merge" and d["by"] == "ana" and d["run_id"] == before.name
+    assert "forced" not in d
     assert d["golden_ids"] == sorted([g1, g2]) and d["records"] == members
     audit = json.loads((after / "audit.json").read_text())
     assert audit["changes"]["decisions"]["applied"] == 1
@@ -128,7 +130,7 @@ def test_not_a_match_is_the_design_name_of_not_same(base, out: Path) -> None:
 
 
 def test_full_rerun_keeps_merge_split_and_not_same(base, out: Path) -> None:
-    g1, g2 = by_size(out, 1)[:2]
+    g1, g2 = mergeable(out, by_size(out, 1))
     merge = steward.merge(out, [g1, g2], "dup")
     survivor = merge.kept[0]
     merged = profiles(out)[survivor]
@@ -188,7 +190,7 @@ def test_review_export_import_round_trip(base, out: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    res = steward.review_import(out, sheet_file)
+    res = review_sheets.review_import(out, sheet_file)
     assert res.rejected_rows == [(bad + 2, "decision must be accept, reject or blank")]
     assert len(res.ignored_rows) == len(rows) - 3
     ledger = read_ledger(out / "state")
@@ -245,7 +247,7 @@ def test_two_stewards_at_once_keep_both_decisions(base, out: Path) -> None:
 
 def test_invalid_requests_change_nothing(base, out: Path, capsys) -> None:
     g1, g2 = by_size(out, 1)[:2]
-    steward.merge(out, [g1, g2], "dup")
+    steward.merge(out, [g1, g2], "dup", force=True)
     ledger_bytes = (out / "state" / LEDGER_FILE).read_bytes()
     latest = latest_run_dir(out)
     merged = sorted(k for k, g in xwalk(out).items() if g in (g1, g2))
@@ -276,7 +278,7 @@ def test_prefect_flow_entry_point_and_deployment(base, out: Path) -> None:
 
     from flows.decisions import apply_decision, steward_decision
 
-    g1, g2 = by_size(out, 1)[:2]
+    g1, g2 = mergeable(out, by_size(out, 1))
     result = apply_decision("merge", [g1, g2], "dup", "ops", str(out))
     json.dumps(result)  # JSON-safe: ids and counts only
     assert result["run_id"] == latest_run_dir(out).name and "dup" not in json.dumps(result)

@@ -274,7 +274,7 @@ def _unglue(tokens: list[str]) -> list[str]:
     for tok in tokens:
         m = _GLUED.fullmatch(tok) if tok[-1:].isdigit() else None
         marker = GLUED_MARKERS.get(m.group(1)) if m is not None else None
-        if marker is None:
+        if m is None or marker is None:
             out.append(tok)
         else:
             out.extend([marker, m.group(2)] if marker else [m.group(2)])

@@ -51,7 +51,8 @@ def exact_shared(cache: RecordColumns, comp: Comparison, level: Level, cols: lis
     On a value that is not a couple's, two spellings of one person's name keep the
     evidence ("Andrei" / "Андрюша" beside an unrecognised "Anryusha").
     """
-    hit, agree = exact(cache, comp, level, cols, lft, rgt)
+    codes, _ = cache.joint(tuple(cols))
+    hit, agree = any_equal(codes, lft, rgt)
     shared, household = shared_values(cache, tuple(cols), comp)
     flag = cache.flags(comp.shared.flag_columns if comp.shared else [])
     value = np.maximum(agree, 0)

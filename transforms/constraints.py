@@ -40,12 +40,13 @@ class ConstraintLevels:
 def constraint_levels(model: FSModel, comparisons: list[Comparison], bits: float,
                       vouch_bits: float | None = None) -> list[ConstraintLevels]:
     """The model's comparisons with a level below ``-bits`` or above ``+vouch_bits``
-    (default ``bits``)."""
+    (default ``bits``), even at the edge of what the data's size allows
+    (``ComparisonParams.confident_weights``)."""
     by_name = {c.name: c for c in comparisons}
     out = []
     for params in model.comparisons:
-        w = params.weights()
-        cannot, vouch = w < -bits, w > (bits if vouch_bits is None else vouch_bits)
+        upper, lower = params.confident_weights()  # what the data's size supports
+        cannot, vouch = upper < -bits, lower > (bits if vouch_bits is None else vouch_bits)
         if (cannot.any() or vouch.any()) and params.name in by_name:
             out.append(ConstraintLevels(by_name[params.name], cannot, vouch))
     return out

@@ -180,8 +180,8 @@ def parse_dates_by_source(
         return parse_dates(values, None, min_year, today, field)
     value_codes, cells = clean_codes(values)
     fmt = formats.astype(object).where(formats.notna(), None)
-    format_codes, declared = factorize_cells(pd.Series(fmt, index=values.index))
-    declared = [*declared, None]  # code -1 (no declared format) -> the last entry
+    format_codes, declared_cells = factorize_cells(pd.Series(fmt, index=values.index))
+    declared = [*declared_cells, None]  # code -1 (no declared format) -> the last entry
     pairs, value_of, format_of = pair_codes(value_codes, format_codes % len(declared),
                                             len(declared))
     per_pair = []

@@ -9,6 +9,8 @@ next:
 - ``split``: the named records leave their forced groups and form a new one, and each is
   cannot-linked to the rest of the profile it was taken out of.
 - ``not_same`` (and a rejected review pair): a cannot-link between two records.
+- ``undo``: the decision it names (``undoes``) is replayed as if it had never been
+  recorded; the ledger stays append-only, so the undo is a decision of its own.
 
 The result is must-link pairs (a star per forced group) and cannot-link pairs, mapped to
 this run's ``record_id``; decisions whose records no longer exist are counted as stale.
@@ -27,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-KINDS = ("merge", "split", "not_same")
+KINDS = ("merge", "split", "not_same", "undo")
 
 # Review sheet: the identity columns shown side by side (review-queue suffix -> sheet name).
 SHEET_FIELDS = {
@@ -77,8 +79,9 @@ def affected_groups(decision: Mapping[str, Any], group_of: Mapping[str, Any]) ->
     """The groups (profiles, clusters) a decision changes, given each record key's group.
 
     A merge changes the groups of its records when they are not already one; a not-same
-    the group holding both records; a split the group it takes records out of. Records no
-    longer delivered are skipped.
+    the group holding both records; a split the group it takes records out of; an undo the
+    groups of every record the decision it reverts named. Records no longer delivered are
+    skipped.
     """
     present = [group_of[k] for k in decision.get("records", []) if k in group_of]
     groups = set(present)
@@ -158,10 +161,81 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+def undone_ids(decisions: list[dict[str, Any]]) -> dict[str, str]:
+    """Decision id -> id of the ``undo`` decision that reverts it."""
+    return {str(d["undoes"]): str(d["decision_id"]) for d in decisions
+            if d.get("kind") == "undo" and d.get("undoes")}
+
+
+def in_force(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The decisions that still apply: undos and the decisions they revert left out."""
+    undone = undone_ids(decisions)
+    return [d for d in decisions
+            if d.get("kind") != "undo" and str(d.get("decision_id")) not in undone]
+
+
+def undo_target(decisions: list[dict[str, Any]], target_id: str) -> dict[str, Any]:
+    """The decision ``target_id`` names, if it can be undone (``ValueError`` says why not).
+
+    An undo cannot itself be undone (record the decision again instead), and a decision is
+    undone once: :func:`undo_id` is derived from the target alone.
+    """
+    target = next((d for d in decisions if str(d.get("decision_id")) == target_id), None)
+    if target is None:
+        raise ValueError(f"unknown decision id {target_id!r}: not in the decisions ledger "
+                         "(crm-golden history GOLDEN_ID lists a profile's decisions)")
+    if target.get("kind") == "undo":
+        raise ValueError(f"{target_id} is an undo; an undo cannot be undone (record the "
+                         "decision again instead)")
+    return target
+
+
+def undo_id(target_id: str) -> str:
+    """The id of the undo of ``target_id``: one per decision, so a retried undo is the same."""
+    return decision_id("undo", target_id, [target_id])
+
+
+def undo_records(target: dict[str, Any]) -> list[str]:
+    """Every record whose profile the undo of ``target`` may change (a split's whole
+    former profile, the records of a merge or not-same)."""
+    return sorted(set(target.get("records", [])) | set(target.get("profile_records", [])))
+
+
+def joined_sides(decisions: list[dict[str, Any]], decision: dict[str, Any],
+                 profile_of: Mapping[str, Any]) -> list[list[str]]:
+    """The groups of records ``decision`` forces into one profile that were apart before it.
+
+    A merge (or an accepted review pair) joins its forced group as replayed after it; the
+    sides are that group's records by current profile (``profile_of``: record key -> golden
+    id; records no longer delivered are left out). A split forces the moved records into a
+    profile of their own, without the rest of the profile that may have held them together:
+    each moved record is a side, except records an earlier decision already forced together.
+    A not-same joins nothing.
+    """
+    kind = decision.get("kind")
+    if kind == "merge":
+        after = replay([*decisions, decision])
+        first = decision["records"][0]
+        group = after.members[after.group[first]] if first in after.group else set()
+        sides: dict[Any, list[str]] = {}
+        for key in sorted(group):
+            if key in profile_of:
+                sides.setdefault(profile_of[key], []).append(key)
+        return list(sides.values())
+    if kind == "split":
+        before = replay(decisions)
+        held: dict[Any, list[str]] = {}
+        for key in sorted(decision["records"]):
+            if key in profile_of:
+                held.setdefault(before.group.get(key, key), []).append(key)
+        return list(held.values())
+    return []
+
+
 def replay(decisions: list[dict[str, Any]]) -> _Replay:
-    """Forced groups and cannot-links after every decision, in ledger order."""
+    """Forced groups and cannot-links after every decision in force, in ledger order."""
     state = _Replay()
-    for d in decisions:
+    for d in in_force(decisions):
         kind = d["kind"]
         if kind == "merge":
             state.merge(d["records"])
@@ -201,12 +275,17 @@ def is_stale(decision: dict[str, Any], present: set[str] | pd.Index) -> bool:
 
 
 def constraints_for_run(decisions: list[dict[str, Any]], clean: pd.DataFrame) -> Constraints:
-    """Must-link and cannot-link record_id pairs for the records present in this run."""
+    """Must-link and cannot-link record_id pairs for the records present in this run.
+
+    Undone decisions (and the undos) are skipped: ``applied`` and ``stale`` count the
+    decisions in force.
+    """
     empty = pd.DataFrame({"left_record_id": pd.Series(dtype="int64"),
                           "right_record_id": pd.Series(dtype="int64")})
     if not decisions:
         return Constraints(empty, empty.copy())
     state = replay(decisions)
+    decisions = in_force(decisions)
     keys = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
     rid = pd.Series(clean["record_id"].to_numpy(), index=keys.to_numpy())
     must: list[tuple[int, int]] = []

@@ -223,11 +223,11 @@ def _normalize_distinct(distinct: pd.Series) -> pd.DataFrame:
         for col, value in zip(cols, row, strict=True):
             col[i] = value
     frame = pd.DataFrame(dict(zip(EMAIL_COLUMNS, cols, strict=True)), index=distinct.index)
-    for col in ("email_norm", "email_key", "email_local_key", "email_domain",
-                "email_status", "email_reason"):
-        frame[col] = frame[col].astype("string")
-    for col in ("email_is_role", "email_is_placeholder"):
-        frame[col] = frame[col].astype(bool)
+    for name in ("email_norm", "email_key", "email_local_key", "email_domain",
+                 "email_status", "email_reason"):
+        frame[name] = frame[name].astype("string")
+    for name in ("email_is_role", "email_is_placeholder"):
+        frame[name] = frame[name].astype(bool)
     return frame
 
 

@@ -52,6 +52,21 @@ class ComparisonParams:
     # u among pairs that agree on each set of comparisons of u_given (same order)
     u_given: list[list[str]] = field(default_factory=list)
     u_conditional: list[list[float]] = field(default_factory=list)
+    m_support: float = 0.0  # pairs the m estimate rests on (0: unknown)
+    u_support: float = 0.0  # random pairs behind u
+
+    def confident_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """(least negative, least positive) weight per level that the data supports: a
+        level seen 0 times in n pairs may still occur at up to 3/n (the rule of three, a
+        95% bound), so a small sample cannot make a disagreement look overwhelming."""
+        m, u = np.asarray(self.m), np.asarray(self.u)
+        m_hi = np.maximum(m, 3.0 / self.m_support) if self.m_support else m
+        u_hi = np.maximum(u, 3.0 / self.u_support) if self.u_support else u
+        upper, lower = np.log2(m_hi / u), np.log2(m / u_hi)
+        for i, f in enumerate(self.fixed_weights):
+            if f is not None:
+                upper[i] = lower[i] = f
+        return upper, lower
 
     def weights(self, given: int | None = None) -> np.ndarray:
         """log2(m/u) per level, or the level's configured fixed weight; ``given``: with u
@@ -271,6 +286,12 @@ def train_model(
                                              total_comparisons, start=prior)
     u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type,
                             cache)
+    # matches an EM estimate of m rests on: the expected matches among the candidates
+    # where the comparison has a value
+    matches = prior * max(total_comparisons, 1)
+    seen = (candidates.levels >= 0).mean(axis=0) if candidates.levels.size else np.zeros(0)
+    support = [float(matches * seen[i]) if m_sources[i] == "em"
+               else float(m_sources[i].split(":")[1]) for i in range(len(n_levels))]
     params = [
         ComparisonParams(
             name=c.name,
@@ -281,6 +302,8 @@ def train_model(
             fixed_weights=list(c.fixed_weights),
             u_given=[list(g) for g, _ in u_cond.get(i, [])],
             u_conditional=[[float(x) for x in u] for _, u in u_cond.get(i, [])],
+            m_support=support[i],
+            u_support=float(ra.size),
         )
         for i, c in enumerate(candidates.comparisons)
     ]
@@ -327,7 +350,7 @@ def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
             continue
         if idx.size > settings.em_max_pairs:
             idx = np.sort(rng.choice(idx, settings.em_max_pairs, replace=False))
-        sub = levels[np.ix_(idx, keep)]
+        sub = levels[np.ix_(idx, np.asarray(keep, dtype=np.int64))]
         m_k, _, lam_k, it_k, conv_k = run_em(
             sub, [n_levels[i] for i in keep], [u_rand[i] for i in keep], settings,
             lambda_init=0.3, fix_u=True)
@@ -344,7 +367,7 @@ def _m_by_em(levels: np.ndarray, n_levels: list[int], u_rand: list[np.ndarray],
     if (m_runs == 0).any():  # comparisons no rule could train: EM on all candidates
         m_all, _, _, _, _ = run_em(sample, n_levels, u_rand, settings, lambda_init=0.3,
                                    fix_u=True)
-        for i in np.flatnonzero(m_runs == 0):
+        for i in np.flatnonzero(m_runs == 0).tolist():
             m_sum[i] += m_all[i]
             m_runs[i] = 1
     return [m_sum[i] / m_runs[i] for i in range(len(n_levels))], runs, int(sample.shape[0])
@@ -404,8 +427,8 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         for given in comp.u_given:
             if all(g in names for g in given):
                 groups.setdefault(tuple(given), []).append(i)
-    for number, (given, targets) in enumerate(sorted(groups.items())):
-        columns = [used[names.index(g)].columns[0] for g in given]
+    for number, (given_set, targets) in enumerate(sorted(groups.items())):
+        columns = [used[names.index(g)].columns[0] for g in given_set]
         if not all(c in records.columns for c in columns):
             continue
         joint = records[columns].astype("string")
@@ -415,7 +438,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
         if a.size < 1000:
             continue
-        keep = [i for i, n in enumerate(names) if n not in given]
+        keep = [i for i, n in enumerate(names) if n not in given_set]
         sample = compare_pairs(records, a, b, [used[i] for i in keep], cache=cache).levels
         _, u_c, _, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
                                  settings, lambda_init=0.5, m_init=[m[i] for i in keep],
@@ -426,7 +449,7 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                 continue  # too few pairs with a value to tell how non-matches agree
             u_i = _only_levels(u[i], u_c[keep.index(i)], used[i],
                                list(candidates.comparisons[i].level_names))
-            out.setdefault(i, []).append((given, u_i))
+            out.setdefault(i, []).append((given_set, u_i))
     return out
 
 

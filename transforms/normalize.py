@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from crm_golden.config.validation import ValidationRules
-from crm_golden.schema import ATTRIBUTE_PREFIX
+from crm_golden.schema import ATTRIBUTE_PREFIX, RAW_ATTRIBUTE_PREFIX
 from transforms.addresses import normalize_addresses, normalize_countries
 from transforms.companies import normalize_companies
 from transforms.dates import parse_date_column, parse_dates_by_source
@@ -582,3 +582,16 @@ def normalize_attributes(
             log.warning("attribute %s.%s: %d unmapped values (%d distinct)",
                         row.source, row.attribute, row.unmapped, row.unmapped_distinct)
     return frame, report_df
+
+
+def swap_typed_attributes(normalized: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """Typed attributes (``normalize_attributes``) replace their raw text under
+    ``attr_<name>``; the text as exported stays in ``raw_attr_<name>``."""
+    out = normalized.copy()
+    for col in typed.columns:
+        name = col[len(NORMALIZED_ATTRIBUTE_PREFIX):]
+        raw_col = f"{ATTRIBUTE_PREFIX}{name}"
+        if raw_col in out.columns:
+            out[f"{RAW_ATTRIBUTE_PREFIX}{name}"] = out.pop(raw_col)
+        out[raw_col] = typed[col].to_numpy()
+    return out

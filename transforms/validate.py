@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.config.validation import ValidationRules
-from crm_golden.schema import LINEAGE_COLUMNS
+from crm_golden.schema import ATTRIBUTE_PREFIX, LINEAGE_COLUMNS
+from transforms import ingest as ingest_mod
 
 OK = ("valid", "fixed")
 # Fields reported by quality_metrics: field -> (status column, value column for distinctness)
@@ -198,3 +199,23 @@ def lineage_of(quarantine: pd.DataFrame) -> pd.DataFrame:
     """Lineage columns and reason only: what the quarantine report may show by default."""
     cols = [c for c in LINEAGE_COLUMNS if c in quarantine.columns] + ["quarantine_reason"]
     return quarantine[cols]
+
+
+def validation_quarantine(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows from validation in the same shape as ingest's, raw values as JSON."""
+    if rejected.empty:
+        return ingest_mod.empty_quarantine()
+    raw_cols = [c for c in rejected.columns if c not in LINEAGE_COLUMNS
+                and (c in ingest_mod.IDENTITY_FIELDS or c.startswith(ATTRIBUTE_PREFIX))]
+    raw = ingest_mod.rows_as_json(rejected[raw_cols].astype("string"))
+    frame = pd.DataFrame({
+        "source": rejected["source"],
+        "source_record_id": rejected["source_record_id"],
+        "source_file": rejected["source_file"],
+        "source_row": rejected["source_row"],
+        "stage": "validate",
+        "reason": rejected["quarantine_reason"],
+        "column": pd.NA,
+        "raw": raw,
+    })
+    return ingest_mod.typed_quarantine(frame)

@@ -91,7 +91,7 @@ def map_codes(codes: np.ndarray, cells: np.ndarray, fn: Callable[[pd.Series], pd
     ``codes`` index ``cells`` (-1 for <NA>); ``fn`` gets the cells plus <NA> at the end.
     """
     k = len(cells)
-    distinct = pd.Series(np.append(cells, None), dtype=object)
+    distinct = pd.Series([*cells, None], dtype=object)
     distinct.iloc[k] = pd.NA
     result = fn(distinct)
     out = result.iloc[np.where(codes < 0, k, codes)]
@@ -249,7 +249,7 @@ def map_vocabulary(
     raw = clean_strings(values)
 
     def per_unique(distinct: pd.Series) -> pd.DataFrame:
-        out = []
+        out: list[str | None] = []
         for value in distinct:
             if value is pd.NA or value is None:
                 out.append(None)

@@ -187,13 +187,13 @@ class AggregateSpec(StrictModel):
         return self
 
     @staticmethod
-    def _ops() -> tuple[str, ...]:
+    def _ops() -> tuple[AggregateOp, ...]:
         return ("sum", "mean", "min", "max", "most_recent", "least_recent", "most_frequent")
 
     @property
     def op(self) -> AggregateOp:
         """The single operation this aggregate applies."""
-        return next(op for op in self._ops() if getattr(self, op) is not None)  # type: ignore[return-value]
+        return next(op for op in self._ops() if getattr(self, op) is not None)
 
     @property
     def output_type(self) -> OutputType:
