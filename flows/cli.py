@@ -28,6 +28,7 @@ from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
 from flows import erase, prefect_server, review_sheets, steward, undo
 from flows.checkpoints import ResumeError, stages_dir
+from flows.engine import EngineError, check_dask_spec
 from flows.logs import configure_logging
 from flows.pipeline import DataQualityGateFailed, crm_golden_pipeline, run_pipeline
 from flows.privacy import PrivacyError, find_occurrences
@@ -39,6 +40,7 @@ from synth.shapes import SHAPES, generate_shape
 from transforms.baseline import exact_key_clusters
 from transforms.evaluate import difficulty_profile, pairwise_metrics
 from transforms.ingest import InputError, RowAccountingError
+from transforms.partitions import DEFAULT_PAIRS_PER_PARTITION, DEFAULT_ROWS_PER_CHUNK
 from transforms.preflight import peek_export
 from transforms.publish import latest_run_dir
 
@@ -60,7 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if args.no_prefect:
             summary = run_pipeline(args.rules, args.output, retrain_model=args.retrain,
-                                   run_id=run_id, resume=resume, fail_on=args.fail_on)
+                                   run_id=run_id, resume=resume, fail_on=args.fail_on,
+                                   dask=args.dask, pairs_per_partition=args.partition_pairs,
+                                   rows_per_chunk=args.chunk_rows)
         else:
             _quiet_prefect()
             # The temporary server dies with this process, however it dies; flow runs a
@@ -74,13 +78,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                   retrain_model=args.retrain,
                                                   run_id=None if resume else run_id,
                                                   resume_run_id=run_id if resume else None,
-                                                  fail_on=args.fail_on)
+                                                  fail_on=args.fail_on,
+                                                  dask_address=args.dask,
+                                                  pairs_per_partition=args.partition_pairs,
+                                                  rows_per_chunk=args.chunk_rows)
     except DataQualityGateFailed as exc:
         _print_summary(exc.summary, args.output, t0)
         print(f"crm-golden: {exc}", file=sys.stderr)
         return EXIT_GATE
     except (ConfigError, ResumeError, RowAccountingError, InputError, StateError, OSError,
-            PrivacyError, KeyboardInterrupt):
+            PrivacyError, EngineError, KeyboardInterrupt):
         raise  # one-line messages in main()
     except Exception as exc:  # noqa: BLE001 - a failed run: one line and how to resume
         log.debug("run %s failed", run_id, exc_info=True)
@@ -271,6 +278,23 @@ def _steward_args(p: argparse.ArgumentParser, reason_required: bool = True) -> N
                    help="rules folder of the latest run (default: the one it recorded)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+    return value
+
+
+def _dask_spec(text: str) -> str:
+    try:
+        return check_dask_spec(text)
+    except EngineError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _decision_flags(p: argparse.ArgumentParser, force: bool = True) -> None:
     """--dry-run (and --force) for the verbs that record decisions."""
     p.add_argument("--dry-run", action="store_true",
@@ -319,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on", choices=["never", "warnings", "errors"], default="never",
                      help="exit 3 after publishing when the audit has errors, or warnings "
                           "or errors (default: never)")
+    run.add_argument("--dask", metavar="local:N|tcp://HOST:PORT", default=None,
+                     type=_dask_spec,
+                     help="normalize, compare and score on Dask: local:N starts a local "
+                          "cluster of N worker processes, an address uses a running "
+                          "scheduler (needs pip install -e \".[dask]\"; default: in this "
+                          "process)")
+    run.add_argument("--partition-pairs", type=_positive, default=None, metavar="N",
+                     help="candidate pairs per compare/score partition: memory follows "
+                          f"it (default {DEFAULT_PAIRS_PER_PARTITION:,})")
+    run.add_argument("--chunk-rows", type=_positive, default=None, metavar="N",
+                     help="records per normalization chunk on Dask "
+                          f"(default {DEFAULT_ROWS_PER_CHUNK:,})")
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check the rules and peek at every export "
@@ -443,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"crm-golden: unreadable export: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ResumeError, RowAccountingError, StateError, PrivacyError) as exc:
+    except (ResumeError, RowAccountingError, StateError, PrivacyError, EngineError) as exc:
         print(f"crm-golden: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except UnicodeDecodeError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,8 @@ from prefect.utilities.annotations import quote
 
 from flows import privacy, stages
 from flows.checkpoints import Checkpoints, ResumeError, RunRecord
+from flows.engine import open_engine
+from transforms.partitions import Partitioning
 
 FailOn = Literal["never", "warnings", "errors"]
 
@@ -112,6 +115,46 @@ DIRECT: dict[str, Callable[..., Any]] = {
 # --------------------------------------------------------------------------- the run
 
 
+# which stage a progress step belongs to (for the flow run's progress artifact)
+STEP_STAGE = {"ingest": "ingest", "normalize": "normalize", "compare": "link",
+              "score": "link"}
+
+
+class StepProgress:
+    """Progress within a stage (rows or pairs done, and the rate), counts only.
+
+    Logged at INFO (``crm-golden -v run``) at most every ``every`` seconds per step and
+    when a step ends, and handed to ``on_step`` (the flow run's progress artifact).
+    """
+
+    def __init__(self, logger: logging.Logger | Any,
+                 on_step: Callable[[str, str, float], None] | None = None,
+                 every: float = 2.0) -> None:
+        self.logger, self.on_step, self.every = logger, on_step, every
+        self.started: dict[str, float] = {}
+        self.shown: dict[str, float] = {}
+
+    def __call__(self, step: str, done: int, total: int, unit: str) -> None:
+        now = time.monotonic()
+        if done == 0 or step not in self.started:
+            self.started[step] = now
+            self.shown[step] = now
+            if done == 0:
+                return
+        finished = total > 0 and done >= total
+        if not finished and now - self.shown[step] < self.every:
+            return
+        self.shown[step] = now
+        rate = done / max(now - self.started[step], 1e-6)
+        share = f" ({done / total:.0%})" if total else ""
+        of = f"/{total:,}" if total else ""
+        message = f"{step}: {done:,}{of} {unit}{share}, {rate:,.0f} {unit}/s"
+        self.logger.info(message)
+        if self.on_step is not None:
+            self.on_step(STEP_STAGE.get(step, step), message,
+                         min(done / total, 1.0) if total else 0.0)
+
+
 def _resumed_context(record: RunRecord) -> stages.RunContext:
     return stages.RunContext(
         rules_dir=Path(record.rules_dir), output_dir=Path(record.output_dir),
@@ -138,12 +181,16 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
                 run_id: str | None = None, resume: bool = False, fail_on: FailOn = "never",
                 on_progress: Callable[[str, float], None] | None = None,
                 on_published: Callable[[dict[str, Any], dict[str, Any], str], None] | None
-                = None) -> dict[str, Any]:
+                = None, dask: str | None = None, partitioning: Partitioning | None = None,
+                on_step: Callable[[str, str, float], None] | None = None) -> dict[str, Any]:
     """The one sequence of stages, shared by the Prefect flow and the direct path.
 
     ``resume``: continue run ``run_id`` from its last completed stage (its folders, start
     time, "today" and retrain flag are the recorded ones). Raises
     :class:`DataQualityGateFailed` after publishing when ``fail_on`` trips.
+    ``dask``: ``local:N`` or a scheduler address to compute partitions on (default: here);
+    ``partitioning``: partition sizes. ``on_step`` gets progress within a stage
+    (stage, message, fraction done).
     """
     progress = on_progress or (lambda stage, pct: None)
     if resume:
@@ -161,11 +208,27 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
         logger.info("run %s started (rules %s, output %s)", ctx.run_id, ctx.rules_dir,
                     ctx.output_dir)
     stages.committed_state(ctx)  # recovers what a killed run or verb left, under the lock
+    ctx.report = StepProgress(logger, on_step)
+    ctx.engine = open_engine(dask, partitioning)
+    try:
+        return _run_stages(ctx, ckpt, steps, logger, retrain_model, resume,
+                           None if not resume else record, fail_on, progress, on_published)
+    finally:
+        ctx.engine.close()
+
+
+def _run_stages(ctx: stages.RunContext, ckpt: Checkpoints, steps: dict[str, Callable[..., Any]],
+                logger: logging.Logger | Any, retrain_model: bool, resume: bool,
+                record: RunRecord | None, fail_on: FailOn,
+                progress: Callable[[str, float], None],
+                on_published: Callable[[dict[str, Any], dict[str, Any], str], None] | None
+                ) -> dict[str, Any]:
     rules = steps["load_rules"](ctx)
     # before reading any export: a suppression list without its key stops the run here
     privacy.run_suppression(ctx.output_dir, stages.committed_state(ctx), rules)
     rules_hash = rules.files_hash()
     if resume:
+        assert record is not None
         if record.rules_hash != rules_hash:
             raise ResumeError(f"run {ctx.run_id}: the rules in {ctx.rules_dir} changed since "
                               "it started; start a new run")
@@ -186,7 +249,8 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
             return ckpt.load(name)
         reusing = False  # every stage after a recomputed one is recomputed too
         result = compute()
-        ckpt.save(name, result, ctx.stage_seconds)
+        with stages.timed(ctx, "checkpoints"):
+            ckpt.save(name, result, ctx.stage_seconds)
         logger.info("stage %s done in %.1f s", name, ctx.stage_seconds.get(name, 0.0))
         progress(name, PROGRESS[name])
         return result
@@ -237,6 +301,7 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
     summary["errors"] = sum(1 for w in items if w.get("severity") == "error")
     if resume:
         summary["resumed"] = True
+    summary["engine"] = ctx.engine.describe()
     logger.info("published run %s: %d golden profiles, %d warning(s), %d error(s) -> %s",
                 ctx.run_id, summary["golden_customers"], summary["warnings"],
                 summary["errors"], summary["run_dir"])
@@ -249,12 +314,23 @@ def orchestrate(rules_dir: str | Path, output_dir: str | Path, retrain_model: bo
     return summary
 
 
+def partitioning_of(pairs_per_partition: int | None,
+                    rows_per_chunk: int | None) -> Partitioning:
+    """Partition sizes from the run's options (None: the default)."""
+    default = Partitioning()
+    return Partitioning(pairs=pairs_per_partition or default.pairs,
+                        rows=rows_per_chunk or default.rows)
+
+
 def run_pipeline(rules_dir: str | Path = "rules", output_dir: str | Path = "output",
                  retrain_model: bool = False, run_id: str | None = None,
-                 resume: bool = False, fail_on: FailOn = "never") -> dict[str, Any]:
+                 resume: bool = False, fail_on: FailOn = "never", dask: str | None = None,
+                 pairs_per_partition: int | None = None,
+                 rows_per_chunk: int | None = None) -> dict[str, Any]:
     """The whole pipeline without Prefect (same stages, same outputs)."""
     return orchestrate(rules_dir, output_dir, retrain_model, DIRECT, log, run_id=run_id,
-                       resume=resume, fail_on=fail_on)
+                       resume=resume, fail_on=fail_on, dask=dask,
+                       partitioning=partitioning_of(pairs_per_partition, rows_per_chunk))
 
 
 # --------------------------------------------------------------------------- Prefect
@@ -319,11 +395,16 @@ def _publish_artifacts(summary: dict[str, Any], audit: dict[str, Any], markdown:
 def crm_golden_pipeline(rules_dir: str = "rules", output_dir: str = "output",
                         retrain_model: bool = False, run_id: str | None = None,
                         resume_run_id: str | None = None,
-                        fail_on: FailOn = "never") -> dict[str, Any]:
+                        fail_on: FailOn = "never", dask_address: str | None = None,
+                        pairs_per_partition: int | None = None,
+                        rows_per_chunk: int | None = None) -> dict[str, Any]:
     """Ingest, normalize, link, survive and publish; returns counts only (no personal data).
 
     ``resume_run_id`` continues a failed run from its last completed stage; ``fail_on``
     fails the flow run after publishing when the audit has warnings or errors.
+    ``dask_address``: a Dask scheduler (``tcp://host:8786``) or ``local:N`` to normalize,
+    compare and score on (through prefect-dask); None runs every partition in the flow
+    run's process. ``pairs_per_partition`` / ``rows_per_chunk``: partition sizes.
     """
     logger = get_run_logger()
     # the id the flow run's name carries (set before this body runs)
@@ -337,6 +418,23 @@ def crm_golden_pipeline(rules_dir: str = "rules", output_dir: str = "output",
     def on_progress(stage: str, pct: float) -> None:
         update_progress_artifact(progress_id, pct, description=f"run {rid}: {stage} done")
 
+    def on_step(stage: str, message: str, fraction: float) -> None:
+        update_progress_artifact(progress_id, stage_percent(stage, fraction),
+                                 description=f"run {rid}: {message}")
+
     return orchestrate(rules_dir, output_dir, retrain_model, TASKS, logger, run_id=rid,
                        resume=resume_run_id is not None, fail_on=fail_on,
-                       on_progress=on_progress, on_published=_publish_artifacts)
+                       on_progress=on_progress, on_published=_publish_artifacts,
+                       dask=dask_address, on_step=on_step,
+                       partitioning=partitioning_of(pairs_per_partition, rows_per_chunk))
+
+
+def stage_percent(stage: str, fraction: float) -> float:
+    """The run's percent done when ``stage`` is ``fraction`` done (between the percent of
+    the stage before it and its own in ``PROGRESS``)."""
+    names = list(PROGRESS)
+    if stage not in PROGRESS:
+        return 0.0
+    i = names.index(stage)
+    before = PROGRESS[names[i - 1]] if i else 0
+    return round(before + (PROGRESS[stage] - before) * max(0.0, min(fraction, 1.0)), 1)

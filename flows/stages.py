@@ -25,6 +25,7 @@ from crm_golden import __version__
 from crm_golden.config.privacy import load_privacy_rules
 from crm_golden.config.rules import Rules, load_rules
 from flows import privacy, state
+from flows.engine import Engine
 from flows.privacy import PrivacyError
 from flows.state import StateSnapshot, StateUpdate
 from transforms import decisions as dec
@@ -36,9 +37,11 @@ from transforms.link import LinkResult, build_review_queue, cluster_records, lin
 from transforms.model import FSModel
 from transforms.normalize import (
     normalize_attributes,
+    normalize_chunk,
     normalize_records,
     swap_typed_attributes,
 )
+from transforms.partitions import StepReport, bounds, concat_rows, step_progress
 from transforms.publish import previous_run_dir
 from transforms.report_html import render_report
 from transforms.review_age import previous_queue, with_queued_since
@@ -66,6 +69,10 @@ class RunContext:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     state: StateSnapshot | None = None  # the committed state this run builds on
     pruned: list[str] = field(default_factory=list)  # run folders retention deleted
+    # where partitions compute (embedded, or a Dask cluster) and their sizes
+    engine: Engine = field(default_factory=Engine)
+    # progress within a stage: (step, done, total, unit); counts only
+    report: StepReport | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -122,7 +129,7 @@ def stage_load_rules(ctx: RunContext) -> Rules:
 def stage_ingest(ctx: RunContext, rules: Rules) -> ingest_mod.IngestResult:
     """Read every export; record file hashes and row counts for the audit."""
     with timed(ctx, "ingest"):
-        result = ingest_mod.ingest_sources(rules.sources)
+        result = ingest_mod.ingest_sources(rules.sources, report=ctx.report)
         for info in result.files:
             info["sha256"] = file_sha256(Path(info["path"]))
         return result
@@ -182,8 +189,7 @@ def stage_normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
     with timed(ctx, "normalize"):
         defaults = source_defaults(rules)
         specs = {name: conf["attributes"] for name, conf in defaults.items()}
-        normalized = normalize_records(records, defaults, rules.validation, rules.vocabularies,
-                                       ctx.today)
+        normalized = _normalize(ctx, rules, records, defaults)
         typed, unmapped = normalize_attributes(records, specs, rules.vocabularies)
         normalized = swap_typed_attributes(normalized, typed)
         suppressed = empty_suppressed()
@@ -245,6 +251,26 @@ def drop_suppressed(ingested: ingest_mod.IngestResult, normalized: NormalizeResu
                                    ingested.rows_read, ingested.files)
 
 
+def _normalize(ctx: RunContext, rules: Rules, records: pd.DataFrame,
+               defaults: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Normalized records: here (worker processes for the big fields), or on a cluster by
+    chunks of ``ctx.engine.partitioning.rows`` rows, concatenated in row order (each
+    normalizer works per distinct value of its row's fields, so the chunked result is the
+    same as the whole-frame one)."""
+    progress = step_progress(ctx.report, "normalize", len(records), "rows")
+    if not ctx.engine.distributed:
+        out = normalize_records(records, defaults, rules.validation, rules.vocabularies,
+                                ctx.today)
+        if progress is not None:
+            progress(len(records))
+        return out
+    cuts = bounds(len(records), ctx.engine.partitioning.rows)
+    parts = ctx.engine.map(normalize_chunk, [(records.iloc[a:b],) for a, b in cuts],
+                           shared=(defaults, rules.validation, rules.vocabularies, ctx.today),
+                           sizes=[b - a for a, b in cuts], progress=progress)
+    return concat_rows(parts)
+
+
 def package_version() -> str:
     return __version__
 
@@ -281,7 +307,9 @@ def stage_link(ctx: RunContext, rules: Rules, clean: pd.DataFrame, retrain: bool
     with timed(ctx, "link"):
         model = None if retrain else load_saved_model(ctx, rules)
         result = link_records(clean, rules.matching, model=model, retrain=model is None,
-                              must_link=must_link, cannot_link=cannot_link)
+                              must_link=must_link, cannot_link=cannot_link,
+                              partitioning=ctx.engine.partitioning, mapper=ctx.engine.map,
+                              report=ctx.report)
     return result
 
 
@@ -565,11 +593,12 @@ def stage_publish(ctx: RunContext, rules: Rules, ingested: ingest_mod.IngestResu
                                                       golden.crosswalk, ctx.run_id)
             suppression = snap.suppression.adding(state.tombstone_hashes(tombstones),
                                                   hasher.key_check())
-        run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
-            registry=registry, model_json=linked.model.to_json(),
-            model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
-            published=published_after(snap, ledger, ctx.run_id), suppression=suppression,
-            erasure=bool(tombstones)))
+        with timed(ctx, "write"):  # the Parquet files and state, after the audit was built
+            run_dir = stage_commit(ctx, out.tables, out.documents, StateUpdate(
+                registry=registry, model_json=linked.model.to_json(),
+                model_rules_hash=matching_hash(rules), rules_dir=str(ctx.rules_dir),
+                published=published_after(snap, ledger, ctx.run_id), suppression=suppression,
+                erasure=bool(tombstones)))
         if tombstones:  # and takes the person out of the runs it kept
             privacy.sweep(ctx.output_dir, privacy.state_matcher(
                 state.read_state(ctx.output_dir), rules, hasher), rules, skip={ctx.run_id})

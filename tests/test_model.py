@@ -9,7 +9,7 @@ import pytest
 from crm_golden.config.matching import Bands, Comparison, Level, ModelSettings
 from transforms.bands import assign_bands, choose_bands
 from transforms.compare import compare_pairs
-from transforms.model import FSModel, run_em, score_pairs, train_model
+from transforms.model import FSModel, _joint_codes, run_em, score_pairs, train_model
 
 
 def test_em_recovers_mixture() -> None:
@@ -222,3 +222,11 @@ def test_conditional_u_discounts_agreement_that_comes_with_another_comparison() 
     assert street_params.u_conditional[0][0] > 100 * street_params.u[0]
     weights = score_pairs(result, model, left, left + 1)["w_street"]
     assert (weights < street_params.weights()[0] - 5).all()  # conditional u applied
+
+
+def test_joint_codes_are_the_multiindex_codes_in_order_of_first_appearance() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.choice(["x", "y", "z", "\0"], 500),
+                          "b": rng.choice(["p", "q", "\0"], 500)}).astype("string")
+    expected = pd.factorize(pd.MultiIndex.from_frame(frame))[0]
+    assert np.array_equal(_joint_codes(frame), expected)

@@ -421,8 +421,11 @@ def _largest_profiles(g: pd.DataFrame) -> list[dict]:
     if g.empty or "record_count" not in g.columns:
         return []
     keys = ["record_count", "golden_id"] if "golden_id" in g.columns else ["record_count"]
-    top = g.sort_values(keys, ascending=[False, True][: len(keys)],
-                        kind="mergesort").head(LARGEST_PROFILES)
+    # sort the keys only, then take the few rows: sorting the whole golden table moved
+    # every column of every profile (a third of the audit on 100k customers)
+    first = g[keys].sort_values(keys, ascending=[False, True][: len(keys)],
+                                kind="mergesort").head(LARGEST_PROFILES).index
+    top = g.loc[first]
     out = []
     for row in top.to_dict("records"):
         given = _first_present(row, ["given_name", "name_given"])

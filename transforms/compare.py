@@ -20,7 +20,9 @@ zubizarreta" (Splink-style u_tf).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,7 @@ import pandas as pd
 from crm_golden.config.matching import Comparison
 from transforms.compare_columns import RecordColumns
 from transforms.compare_levels import LEVEL_KINDS, level_columns, level_holds
+from transforms.partitions import Mapper, StepReport, bounds, serial_map, step_progress
 
 
 @dataclass
@@ -146,3 +149,105 @@ def compare_pairs(
     )
     return ComparisonResult(levels=levels.astype(np.int8), tf=tfs, comparisons=resolved,
                             notes=notes)
+
+
+# --------------------------------------------------------------------------- partitions
+
+# The records' coded columns, kept between the partitions of one run in this process (a
+# Dask worker keeps the records it was sent): (records object, its RecordColumns).
+_COLUMNS: list[tuple[pd.DataFrame, RecordColumns]] = []
+
+
+def _columns_of(records: pd.DataFrame) -> RecordColumns:
+    """The ``RecordColumns`` of ``records`` (this very object), built once per process."""
+    if not _COLUMNS or _COLUMNS[0][0] is not records:
+        _COLUMNS.clear()
+        _COLUMNS.append((records, RecordColumns(_records_by_id(records))))
+    return _COLUMNS[0][1]
+
+
+def release_columns() -> None:
+    """Drop the cached coded columns (after the last partition of a run)."""
+    _COLUMNS.clear()
+
+
+def compare_partition(records: pd.DataFrame, comparisons: list[Comparison], left: np.ndarray,
+                      right: np.ndarray) -> ComparisonResult:
+    """``compare_pairs`` on one partition of pairs, with the coded columns cached per
+    process: a pair's levels depend only on its two records and on whole-column statistics
+    (term frequencies, shared values), never on the other pairs, so any partitioning
+    gives the same levels."""
+    return compare_pairs(records, left, right, comparisons, cache=_columns_of(records))
+
+
+def _walk_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk_strings(k)
+            yield from _walk_strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _walk_strings(v)
+
+
+def comparison_columns(records: pd.DataFrame, comparisons: list[Comparison]) -> list[str]:
+    """Columns of ``records`` any comparison names (anywhere in its settings), and
+    ``record_id``: what a worker needs to compare pairs, in the records' column order.
+
+    Over-inclusion is harmless; every string of the settings is tried as a column name so
+    that a new setting naming a column cannot be forgotten here.
+    """
+    named = {s for c in comparisons for s in _walk_strings(c.model_dump())}
+    named.add("record_id")
+    return [c for c in records.columns if c in named]
+
+
+def comparison_input(records: pd.DataFrame, comparisons: list[Comparison]) -> pd.DataFrame:
+    """The records (dense, by record_id) with only the columns comparisons read."""
+    records = _records_by_id(records)
+    return records[comparison_columns(records, comparisons)]
+
+
+def record_columns(records: pd.DataFrame, comparisons: list[Comparison]) -> RecordColumns:
+    """Coded columns of ``comparison_input``: build once per run, share between the
+    candidate partitions, training samples and clustering's constraint checks."""
+    return RecordColumns(comparison_input(records, comparisons))
+
+
+def concat_results(parts: Sequence[ComparisonResult]) -> ComparisonResult:
+    """Partition results end to end (levels, term frequencies), in partition order."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    levels = np.concatenate([p.levels for p in parts], axis=0)
+    tf = {name: np.concatenate([p.tf[name] for p in parts]) for name in first.tf}
+    return ComparisonResult(levels=levels, tf=tf, comparisons=first.comparisons,
+                            notes=first.notes)
+
+
+def compare_in_partitions(records: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                          comparisons: list[Comparison], pairs_per_partition: int,
+                          mapper: Mapper = serial_map,
+                          report: StepReport | None = None,
+                          columns: RecordColumns | None = None) -> ComparisonResult:
+    """``compare_pairs`` over partitions of at most ``pairs_per_partition`` pairs, run by
+    ``mapper`` (in this process, or on a cluster's workers), concatenated in order.
+
+    Only the columns comparisons read are sent (``comparison_columns``); the result is
+    the same as one ``compare_pairs`` call on all the pairs. ``columns``: the records'
+    coded columns (``record_columns``), used by the partitions run in this process.
+    """
+    if columns is not None:
+        needed = columns.records
+        _COLUMNS[:] = [(needed, columns)]
+    else:
+        needed = comparison_input(records, comparisons)
+    cuts = bounds(int(np.asarray(left).size), pairs_per_partition)
+    items = [(left[a:b], right[a:b]) for a, b in cuts]
+    progress = step_progress(report, "compare", int(np.asarray(left).size), "pairs")
+    parts = mapper(compare_partition, items, shared=(needed, comparisons),
+                   sizes=[b - a for a, b in cuts], progress=progress, cleanup=release_columns)
+    release_columns()  # also here when the partitions ran elsewhere
+    return concat_results(parts)

@@ -57,11 +57,16 @@ class Constraints:
     k-th constraint comparison holds a cannot-link level (``reasons`` names the bits)."""
 
     def __init__(self, records: pd.DataFrame, levels: list[ConstraintLevels],
-                 check_tax_ids: bool = True) -> None:
+                 check_tax_ids: bool = True, cache: RecordColumns | None = None) -> None:
+        if cache is not None and cache.n == len(records):
+            # the cache compares pairs: only the tax id columns are read here (no full copy)
+            records = records[[c for c in ("record_id", "tax_id_norm", "tax_id_status",
+                                           "tax_id_type") if c in records.columns]]
         rec = records.sort_values("record_id").reset_index(drop=True)
         self.records = rec
         self.n = len(rec)
-        self.cache = RecordColumns(rec)
+        # the run's coded columns when given (the same records, already coded once)
+        self.cache = cache if cache is not None and cache.n == self.n else RecordColumns(rec)
         self.levels = levels
         self.cannot_comps = [i for i, lv in enumerate(levels) if lv.cannot_link.any()]
         self.reasons = [TAX_CHECKSUM_REASON] + [levels[i].comparison.name
@@ -78,10 +83,11 @@ class Constraints:
 
     @classmethod
     def from_model(cls, records: pd.DataFrame, model: FSModel, comparisons: list[Comparison],
-                   settings: ClusterSettings) -> Constraints:
+                   settings: ClusterSettings, cache: RecordColumns | None = None
+                   ) -> Constraints:
         return cls(records, constraint_levels(model, comparisons, settings.cannot_link_bits,
                                               settings.vouch_bits),
-                   settings.valid_tax_ids_differ)
+                   settings.valid_tax_ids_differ, cache)
 
     @property
     def active(self) -> bool:

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crm_golden.config.matching import MatchingRules
-from transforms.bands import assign_bands, choose_bands, household_only
+from transforms.bands import BAND_NAMES, BandChoice, assign_bands, choose_bands, household_only
 from transforms.block import block_records, within_block_pairs
 from transforms.cluster import ClusterResult, _as_pairs, cluster_pairs
-from transforms.compare import compare_pairs
+from transforms.compare import (
+    ComparisonResult,
+    compare_in_partitions,
+    compare_pairs,
+    record_columns,
+)
+from transforms.compare_columns import RecordColumns
 from transforms.constraints import Constraints
-from transforms.model import FSModel, score_pairs, train_model, weight_histogram
+from transforms.model import FSModel, pair_weights, score_pairs, train_model, weight_histogram
+from transforms.partitions import (
+    Mapper,
+    Partitioning,
+    StepReport,
+    bounds,
+    serial_map,
+    step_progress,
+)
 
 # Identity columns shown side by side in the review queue (those present are used).
 REVIEW_COLUMNS = [
@@ -57,6 +72,9 @@ def link_records(
     retrain: bool = False,
     must_link: object = None,
     cannot_link: object = None,
+    partitioning: Partitioning | None = None,
+    mapper: Mapper = serial_map,
+    report: StepReport | None = None,
 ) -> LinkResult:
     """Link clean normalized records into clusters.
 
@@ -64,7 +82,11 @@ def link_records(
     retrained when ``retrain`` is true, when none is given, or when it does not fit the
     comparisons computable on this data (the metrics say which happened).
     ``must_link`` / ``cannot_link``: steward decisions as record_id pairs.
+    Candidate pairs are compared and scored in partitions of ``partitioning.pairs``
+    (compared by ``mapper``: here or on a cluster), so memory follows the partition size;
+    the result is the same for any partition size. ``report`` gets progress per step.
     """
+    parts = partitioning or Partitioning()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     # Internally record_id must be dense 0..n-1 (pairs are encoded as left * n + right);
@@ -78,7 +100,10 @@ def link_records(
     timings["block"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    comp = compare_pairs(clean, blocks.left, blocks.right, rules.comparisons)
+    # coded once, shared by the partitions compared here, training and clustering
+    columns = record_columns(clean, rules.comparisons)
+    comp = compare_in_partitions(clean, blocks.left, blocks.right, rules.comparisons,
+                                 parts.pairs, mapper, report, columns)
     timings["compare"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -90,21 +115,15 @@ def link_records(
         model = train_model(
             clean, comp, rules.comparisons, rules.model, blocks.total_comparisons,
             rules.link_type, blocks.rule_pairs, pairs=(blocks.left, blocks.right),
+            cache=columns,
         )
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    scored = score_pairs(comp, model, blocks.left, blocks.right)
-    weights = scored["match_weight"].to_numpy()
+    weights = match_weights(comp, model, parts.pairs)
     bands = choose_bands(weights, rules.bands)
-    scored["band"] = assign_bands(weights, bands)
-    # Supported only by household values, with no personal identifier: review, not auto.
-    ambiguous = household_only(scored, {c.name: c.level_names for c in model.comparisons},
-                               rules.ambiguity) & (scored["band"] == "auto_match").to_numpy()
-    scored.loc[ambiguous, "band"] = "review"
-    band_counts = scored["band"].value_counts().to_dict()
-    pairs = scored[scored["band"] != "no_match"].reset_index(drop=True)
-    del scored
+    pairs, band_counts, ambiguous = kept_pairs(comp, model, blocks.left, blocks.right, bands,
+                                               rules, parts.pairs, report)
     timings["score"] = time.perf_counter() - t
 
     if not dense:
@@ -112,7 +131,8 @@ def link_records(
         for col in ("left_record_id", "right_record_id"):
             pairs[col] = orig_ids[pairs[col].to_numpy()]
     t = time.perf_counter()
-    clus = cluster_records(clean, pairs, rules, model, must_link, cannot_link)
+    clus = cluster_records(clean, pairs, rules, model, must_link, cannot_link, columns)
+    del columns
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     clusters = clus.clusters
@@ -131,11 +151,61 @@ def link_records(
         },
         "weight_histogram": weight_histogram(weights),
         "pairs_per_band": {str(k): int(v) for k, v in band_counts.items()},
-        "bands": {**bands.to_dict(), "household_only_to_review": int(ambiguous.sum())},
+        "bands": {**bands.to_dict(), "household_only_to_review": ambiguous},
         "clusters": clus.report,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
     return LinkResult(pairs=pairs, model=model, clusters=clusters, metrics=metrics)
+
+
+def match_weights(comp: ComparisonResult, model: FSModel, pairs_per_partition: int
+                  ) -> np.ndarray:
+    """Every pair's ``match_weight`` (float32, as in ``score_pairs``), partition by
+    partition: only the weights of all pairs are needed to choose the bands."""
+    if not model.matches(comp):
+        raise ValueError("model was trained on other comparisons/levels; retrain it")
+    out = np.empty(comp.levels.shape[0], dtype=np.float32)
+    for a, b in bounds(comp.levels.shape[0], pairs_per_partition):
+        bayes, _ = pair_weights(_slice(comp, a, b), model)
+        out[a:b] = (bayes + model.prior_weight).astype(np.float32)
+    return out
+
+
+def _slice(comp: ComparisonResult, a: int, b: int) -> ComparisonResult:
+    return ComparisonResult(levels=comp.levels[a:b], tf={k: v[a:b] for k, v in comp.tf.items()},
+                            comparisons=comp.comparisons, notes=comp.notes)
+
+
+def kept_pairs(comp: ComparisonResult, model: FSModel, left: np.ndarray, right: np.ndarray,
+               bands: BandChoice, rules: MatchingRules, pairs_per_partition: int,
+               report: StepReport | None = None) -> tuple[pd.DataFrame, dict[Any, int], int]:
+    """Scored pairs at or above the review band, partition by partition (the full scored
+    frame of every candidate pair is never built): (pairs, pairs per band, household-only
+    pairs sent to review)."""
+    levels = {c.name: c.level_names for c in model.comparisons}
+    band_codes = np.empty(comp.levels.shape[0], dtype=np.int8)
+    ambiguous = 0
+    frames = []
+    cuts = bounds(comp.levels.shape[0], pairs_per_partition)
+    progress = step_progress(report, "score", int(comp.levels.shape[0]), "pairs")
+    for a, b in cuts:
+        scored = score_pairs(_slice(comp, a, b), model, left[a:b], right[a:b])
+        weights = scored["match_weight"].to_numpy()
+        scored["band"] = assign_bands(weights, bands)
+        # Supported only by household values, with no personal identifier: review, not auto.
+        amb = household_only(scored, levels, rules.ambiguity) & \
+            (scored["band"] == "auto_match").to_numpy()
+        scored.loc[amb, "band"] = "review"
+        ambiguous += int(amb.sum())
+        band_codes[a:b] = scored["band"].cat.codes.to_numpy()
+        frames.append(scored[scored["band"] != "no_match"])
+        del scored
+        if progress is not None:
+            progress(b - a)
+    pairs = pd.concat(frames, ignore_index=True) if len(frames) > 1 else \
+        frames[0].reset_index(drop=True)
+    counts = pd.Series(pd.Categorical.from_codes(band_codes, categories=BAND_NAMES))
+    return pairs, counts.value_counts().to_dict(), ambiguous
 
 
 def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
@@ -152,7 +222,8 @@ def score_candidates(clean: pd.DataFrame, rules: MatchingRules,
 
 def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingRules,
                     model: FSModel, must_link: object = None,
-                    cannot_link: object = None) -> ClusterResult:
+                    cannot_link: object = None,
+                    columns: RecordColumns | None = None) -> ClusterResult:
     """``cluster_pairs`` over records with any ids (a whole run, or a steward's subset),
     under the cannot-links ``model`` learned (``transforms.constraints``).
 
@@ -160,19 +231,22 @@ def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingR
     ids come back as given, each cluster labelled by its smallest record id (the dense
     mapping keeps order, so the smallest dense id is the smallest record id). Pairs and
     constraints naming records outside ``records`` are ignored. The report is dense-labelled.
+    ``columns``: the coded columns of exactly these records, when the caller has them.
     """
     settings = rules.cluster
     records = records.sort_values("record_id", kind="stable").reset_index(drop=True)
     orig = records["record_id"].to_numpy(dtype=np.int64)
     if np.array_equal(orig, np.arange(len(orig))):
-        constraints = Constraints.from_model(records, model, rules.comparisons, settings)
+        constraints = Constraints.from_model(records, model, rules.comparisons, settings,
+                                             columns)
         return cluster_pairs(records, pairs, settings, constraints, must_link, cannot_link)
     ends = _to_dense_pairs(pairs, orig, keep_all=True)
     known = (ends >= 0).all(axis=1)
     dense = pairs[known].copy()
     dense["left_record_id"], dense["right_record_id"] = ends[known, 0], ends[known, 1]
     dense_records = records.assign(record_id=np.arange(len(orig), dtype=np.int64))
-    constraints = Constraints.from_model(dense_records, model, rules.comparisons, settings)
+    constraints = Constraints.from_model(dense_records, model, rules.comparisons, settings,
+                                         columns)
     result = cluster_pairs(dense_records, dense.reset_index(drop=True), settings, constraints,
                            _to_dense_pairs(must_link, orig), _to_dense_pairs(cannot_link, orig))
     cl = result.clusters

@@ -33,6 +33,7 @@ from crm_golden.config.matching import Comparison, ModelSettings
 from transforms.bands import probability
 from transforms.block import unique_counts
 from transforms.compare import ComparisonResult, compare_pairs
+from transforms.compare_columns import RecordColumns
 
 MODEL_FORMAT = "crm-golden/fs-model/1"
 
@@ -237,6 +238,7 @@ def train_model(
     link_type: str = "dedupe_and_link",
     rule_pairs: dict[str, tuple[np.ndarray, list[str]]] | None = None,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    cache: RecordColumns | None = None,
 ) -> FSModel:
     """Learn u, m and the prior from the data at hand, without labels.
 
@@ -249,10 +251,12 @@ def train_model(
     - prior: the share of random pairs that match, as the fixed point of "expected
       matches = sum of the candidates' match probabilities" (``_learn_prior``).
     ``pairs`` are the candidates' (left, right) record positions; ``rule_pairs`` the
-    candidates of each blocking rule (``BlockingResult.rule_pairs``).
+    candidates of each blocking rule (``BlockingResult.rule_pairs``). ``cache``: the
+    records' coded columns when the caller has them (structural: the same levels, without
+    coding every column again for each sample).
     """
     ra, rb = random_pairs(records, settings.u_random_pairs, settings.seed, link_type)
-    rand = compare_pairs(records, ra, rb, comparisons)
+    rand = compare_pairs(records, ra, rb, comparisons, cache=cache)
     n_levels = [c.n_levels for c in candidates.comparisons]
     u_rand = []
     for i, c in enumerate(candidates.comparisons):
@@ -280,7 +284,8 @@ def train_model(
         if settings.prior is None:  # u changed: the prior's fixed point moves a little
             prior, prior_info = _learn_prior(candidates, m, u_rand, fixed, settings,
                                              total_comparisons, start=prior)
-    u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type)
+    u_cond = _conditional_u(records, used, candidates, m, u_rand, prior, settings, link_type,
+                            cache)
     # matches an EM estimate of m rests on: the expected matches among the candidates
     # where the comparison has a value
     matches = prior * max(total_comparisons, 1)
@@ -393,8 +398,9 @@ def pairs_agreeing_on(codes: np.ndarray, n_pairs: int, rng: np.random.Generator,
 
 def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                    candidates: ComparisonResult, m: list[np.ndarray], u: list[np.ndarray],
-                   prior: float, settings: ModelSettings,
-                   link_type: str) -> dict[int, list[tuple[tuple[str, ...], np.ndarray]]]:
+                   prior: float, settings: ModelSettings, link_type: str,
+                   cache: RecordColumns | None = None,
+                   ) -> dict[int, list[tuple[tuple[str, ...], np.ndarray]]]:
     """u of each comparison with ``u_given``, per set: among pairs that agree exactly on the
     first column of every comparison of the set (addresses among pairs with one surname;
     e-mail local parts among pairs with one full name).
@@ -406,7 +412,14 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
     """
     names = [c.name for c in candidates.comparisons]
     out: dict[int, list[tuple[tuple[str, ...], np.ndarray]]] = {}
-    records = records.sort_values("record_id").reset_index(drop=True)
+    if cache is None:
+        records = records.sort_values("record_id").reset_index(drop=True)
+    else:  # the cache compares; only the given columns are read here (no full copy)
+        firsts = [used[names.index(g)].columns[0]
+                  for comp in used for given in comp.u_given for g in given if g in names]
+        wanted = dict.fromkeys(["record_id", "source", *firsts])
+        records = records[[c for c in wanted if c in records.columns]]
+        records = records.sort_values("record_id").reset_index(drop=True)
     source = (pd.factorize(records["source"])[0] if link_type == "link_only"
               and "source" in records.columns else None)
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -419,15 +432,14 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
         if not all(c in records.columns for c in columns):
             continue
         joint = records[columns].astype("string")
-        codes = pd.factorize(pd.MultiIndex.from_frame(joint.fillna("\0")),
-                             use_na_sentinel=True)[0]
+        codes = _joint_codes(joint.fillna("\0"))
         codes[joint.isna().any(axis=1).to_numpy()] = -1
         rng = np.random.default_rng(settings.seed + number + 1)
         a, b = pairs_agreeing_on(codes, settings.u_random_pairs, rng, source)
         if a.size < 1000:
             continue
         keep = [i for i, n in enumerate(names) if n not in given_set]
-        sample = compare_pairs(records, a, b, [used[i] for i in keep]).levels
+        sample = compare_pairs(records, a, b, [used[i] for i in keep], cache=cache).levels
         _, u_c, _, _, _ = run_em(sample, [len(u[i]) for i in keep], [u[i] for i in keep],
                                  settings, lambda_init=0.5, m_init=[m[i] for i in keep],
                                  fix_m=True)
@@ -439,6 +451,18 @@ def _conditional_u(records: pd.DataFrame, used: list[Comparison],
                                list(candidates.comparisons[i].level_names))
             out.setdefault(i, []).append((given_set, u_i))
     return out
+
+
+def _joint_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Codes of the rows' value tuples in order of first appearance: what factorizing a
+    MultiIndex of the columns gives, without building a Python tuple per row (per-column
+    codes combined into one integer, then factorized in order of first appearance)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+        combined = combined.astype(np.int64, copy=False)
+    return combined
 
 
 def _only_levels(u: np.ndarray, u_given: np.ndarray, comp: Comparison,

@@ -44,6 +44,7 @@ from transforms.companies import normalize_companies
 from transforms.dates import parse_date_column, parse_dates_by_source
 from transforms.emails import normalize_emails
 from transforms.names import normalize_names
+from transforms.partitions import lean_spawn
 from transforms.phones import normalize_phones
 from transforms.tax_ids import normalize_tax_ids
 from transforms.vocab import Vocabularies, clean_strings, factorize_cells, map_vocabulary
@@ -282,10 +283,19 @@ def normalize_records(
     with contextlib.ExitStack() as stack:
         pool = _Pool(None)
         if parallel:
+            stack.enter_context(lean_spawn())  # workers start at the first submit, below
             pool = _Pool(stack.enter_context(_executor(workers)))
         return _without_gc(_normalize_records, records, source_defaults, rules, vocabularies,
                            today, attribute_specs, include_names, pool, parallel_threshold,
                            workers)
+
+
+def normalize_chunk(source_defaults: pd.DataFrame | Mapping, rules: ValidationRules,
+                    vocabularies: Vocabularies | Mapping[str, Any] | None, today: date,
+                    chunk: pd.DataFrame) -> pd.DataFrame:
+    """``normalize_records`` on one chunk of rows, in this process only: a cluster worker
+    runs one chunk per task (it may not start worker processes of its own)."""
+    return normalize_records(chunk, source_defaults, rules, vocabularies, today, workers=1)
 
 
 def _normalize_records(
