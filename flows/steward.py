@@ -484,7 +484,7 @@ def _updated_audit(latest: Latest, ctx: Any, golden: pd.DataFrame, crosswalk: pd
 # --------------------------------------------------------------------------- verbs
 
 
-def _apply(output_dir: Path, planner: Any, targets: list[str], reason: str, by: str | None,
+def _apply(output_dir: Path | str, planner: Any, targets: list[str], reason: str, by: str | None,
            rules_dir: Path | str | None, force: bool = False,
            dry_run: bool = False) -> Outcome:
     output_dir = Path(output_dir)
@@ -518,21 +518,21 @@ def refusal(kind: str, found: DecisionConflicts) -> str:
             f"{found.describe()}; --dry-run shows the outcome, --force records it anyway")
 
 
-def merge(output_dir: Path, golden_ids: list[str], reason: str, by: str | None = None,
+def merge(output_dir: Path | str, golden_ids: list[str], reason: str, by: str | None = None,
           rules_dir: Path | str | None = None, force: bool = False,
           dry_run: bool = False) -> Outcome:
     """One profile from several; the oldest id survives and the others redirect to it."""
     return _apply(output_dir, plan_merge, golden_ids, reason, by, rules_dir, force, dry_run)
 
 
-def split(output_dir: Path, records: list[str], reason: str, by: str | None = None,
+def split(output_dir: Path | str, records: list[str], reason: str, by: str | None = None,
           rules_dir: Path | str | None = None, force: bool = False,
           dry_run: bool = False) -> Outcome:
     """Move records out of their profile into a new one (a single record: its own)."""
     return _apply(output_dir, plan_split, records, reason, by, rules_dir, force, dry_run)
 
 
-def not_same(output_dir: Path, records: list[str], reason: str, by: str | None = None,
+def not_same(output_dir: Path | str, records: list[str], reason: str, by: str | None = None,
              rules_dir: Path | str | None = None, dry_run: bool = False) -> Outcome:
     """Two records are different people: clustering must never put them together again.
 

@@ -631,12 +631,12 @@ def _privacy_section(privacy: Mapping | None) -> dict:
     erasure. Never identifiers: an erasure is a count and a code here.
     """
     p = dict(privacy or {})
-    suppressed = []
+    suppressed: list[dict[str, Any]] = []
     for src, why in sorted((p.get("suppressed") or {}).items()):
         erased, opt_out = int(why.get("erased", 0)), int(why.get("opt_out", 0))
         suppressed.append({"source": str(src), "erased": erased, "opt_out": opt_out,
                            "total": erased + opt_out})
-    total = sum(r["total"] for r in suppressed)
+    total = sum(int(r["total"]) for r in suppressed)
     er = dict(p.get("erasures") or {})
     erasures = {"total": int(er.get("total", 0)), "applied": int(er.get("applied", 0)),
                 "by_reason": {str(k): int(v) for k, v in sorted(

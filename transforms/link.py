@@ -240,7 +240,7 @@ def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingR
         constraints = Constraints.from_model(records, model, rules.comparisons, settings,
                                              columns)
         return cluster_pairs(records, pairs, settings, constraints, must_link, cannot_link)
-    ends = _to_dense_pairs(pairs, orig, keep_all=True)
+    ends = _dense_positions(pairs, orig, keep_all=True)
     known = (ends >= 0).all(axis=1)
     dense = pairs[known].copy()
     dense["left_record_id"], dense["right_record_id"] = ends[known, 0], ends[known, 1]
@@ -256,14 +256,17 @@ def cluster_records(records: pd.DataFrame, pairs: pd.DataFrame, rules: MatchingR
     }), result.report)
 
 
-def _to_dense_pairs(pairs: object, orig_ids: np.ndarray,
-                    keep_all: bool = False) -> np.ndarray | None:
+def _to_dense_pairs(pairs: object, orig_ids: np.ndarray) -> np.ndarray | None:
+    """Optional constraint pairs in original record_ids -> dense positions (None stays)."""
+    return None if pairs is None else _dense_positions(pairs, orig_ids)
+
+
+def _dense_positions(pairs: object, orig_ids: np.ndarray,
+                     keep_all: bool = False) -> np.ndarray:
     """Pairs given in original record_ids -> dense positions in sorted ``orig_ids``.
 
     Pairs naming an unknown id are dropped, or with ``keep_all`` kept as -1 (row-aligned).
     """
-    if pairs is None:
-        return None
     a, b = _as_pairs(pairs)
     if orig_ids.size == 0:
         return np.full((len(a), 2), -1, np.int64) if keep_all else np.empty((0, 2), np.int64)
