@@ -26,7 +26,7 @@ from crm_golden import __version__
 from crm_golden.config.base import ConfigError
 from crm_golden.config.rules import load_rules
 from crm_golden.outputs import rules_markdown
-from flows import erase, prefect_server, review_sheets, steward, undo
+from flows import erase, history, prefect_server, review_sheets, steward, undo
 from flows.checkpoints import ResumeError, stages_dir
 from flows.engine import EngineError, check_dask_spec
 from flows.logs import configure_logging
@@ -247,8 +247,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
 
     def go() -> int:
-        hist = steward.history(args.output, args.golden_id)
-        print(json.dumps(hist, indent=2) if args.json else steward.format_history(hist))
+        hist = history.history(args.output, args.golden_id)
+        print(json.dumps(hist, indent=2) if args.json else history.format_history(hist))
         return 0
     return _steward_call(go)
 

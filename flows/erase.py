@@ -387,7 +387,7 @@ def _run_audit(lat: RunErasure, latest: steward.Latest, ctx: stages.RunContext,
     figures = privacy.privacy_figures(snap, ledger, ctx.run_id, None, rules.privacy.retention,
                                       out.runs_pruned)
     figures["suppressed"] = suppressed
-    audit["privacy"] = aud._privacy_section(figures)
+    audit["privacy"] = aud.privacy_section(figures)
     finished = datetime.now(UTC)
     run = dict(audit.get("run") or {})
     run.update({"run_id": ctx.run_id, "started": ctx.started.isoformat(),

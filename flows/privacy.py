@@ -52,6 +52,7 @@ from transforms import audit as aud
 from transforms import suppress as sup
 from transforms.golden_ids import ERASED, retire_erased
 from transforms.mask import mask_value
+from transforms.merge_examples import example_record_ids, merge_examples
 from transforms.publish import STAGES_DIR, latest_run_dir
 from transforms.report_html import render_report
 from transforms.suppress import Hasher, SuppressionList
@@ -194,7 +195,7 @@ def privacy_figures(snap: StateSnapshot, ledger: list[dict[str, Any]], run_id: s
                     suppressed: pd.DataFrame | None, retention: RetentionRules,
                     pruned: Iterable[str]) -> dict[str, Any]:
     """The privacy section's input for a run or verb publishing as ``run_id``: counts and
-    reason codes only (see ``transforms.audit._privacy_section``)."""
+    reason codes only (see ``transforms.audit.privacy_section``)."""
     tombstones = [d for d in ledger if d.get("kind") == "erase"]
     applied = [d for d in tombstones if str(d.get("decision_id")) not in snap.published]
     by_reason: dict[str, int] = {}
@@ -494,7 +495,7 @@ def _examples(run_dir: Path, out: RunErasure, audit: dict, rules: Rules | None
     if rules is None or not (run_dir / "links.parquet").is_file():
         return None
     links = _table(out, "links").to_pandas()
-    ids = aud.example_record_ids(links)
+    ids = example_record_ids(links)
     if not ids:
         return []
     clean = out.tables.get("clean_records")
@@ -504,7 +505,7 @@ def _examples(run_dir: Path, out: RunErasure, audit: dict, rules: Rules | None
         rows = pq.read_table(run_dir / "clean_records.parquet",
                              filters=[("record_id", "in", ids)]).to_pandas()
     params = ((audit.get("matching") or {}).get("model") or {}).get("parameters") or []
-    return aud.merge_examples(links, rows, params, rules)
+    return merge_examples(links, rows, params, rules)
 
 
 def table_bytes(table: pa.Table) -> bytes:

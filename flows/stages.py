@@ -30,7 +30,8 @@ from flows.privacy import PrivacyError
 from flows.state import StateSnapshot, StateUpdate
 from transforms import decisions as dec
 from transforms import ingest as ingest_mod
-from transforms.audit import build_audit, headline_markdown, invalid_samples
+from transforms.audit import build_audit, invalid_samples
+from transforms.audit_text import headline_markdown
 from transforms.decisions import drop_decided_pairs
 from transforms.golden_ids import GoldenIdRegistry, assign_golden_ids
 from transforms.link import LinkResult, build_review_queue, cluster_records, link_records

@@ -105,3 +105,14 @@ def test_no_import_points_to_a_higher_layer() -> None:
 
 def test_imports_sit_at_the_top_of_each_file() -> None:
     assert function_level_imports() == []
+
+
+MAX_MODULE_LINES = 800  # one concern per module; transforms/reference/ holds data tables
+
+
+def test_no_module_holds_more_than_one_concerns_worth_of_lines() -> None:
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+             if "reference" not in p.relative_to(ROOT).parts}
+    over = {path: n for path, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not over, f"split these modules by concern: {over}"

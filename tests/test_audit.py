@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from transforms.audit import build_audit, erased_audit, headline_markdown, invalid_samples
+from transforms.audit import build_audit, erased_audit, invalid_samples
+from transforms.audit_text import headline_markdown
 from transforms.mask import mask_email
 
 # Real-looking personal data that must never appear unmasked in any output.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import erase, privacy, review_sheets, state, steward
+from flows import erase, history, privacy, review_sheets, state, steward
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
 from flows.privacy import PrivacyError
@@ -116,7 +116,7 @@ def test_erase_leaves_nothing_in_any_file_and_later_runs_keep_them_out(
     assert set(tombstones[0]) == {"decision_id", "kind", "subject", "hashes", "reason_code",
                                   "by", "at", "run_id", "records_erased", "profiles_erased"}
     with pytest.raises(steward.StewardError, match="was erased"):
-        steward.history(out, a["golden_id"])
+        history.history(out, a["golden_id"])
     assert erase.erase(out, b["email"], "gdpr_art17").already_erased  # repeating is harmless
 
     # the same exports again: suppressed and counted; retention prunes beyond 3 runs

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import review_sheets, steward
+from flows import history, review_sheets, steward
 from flows.cli import main as cli_main
 from flows.pipeline import run_pipeline
 from flows.state import LEDGER_FILE, ledger_lock, read_ledger
@@ -162,7 +162,7 @@ def test_history_masks_names_and_lists_decisions(base, out: Path, capsys) -> Non
     assert not any(n.lower() in text.lower() for n in names if len(n) > 3)
     assert "split" in text and members[0] in text and "*" in text
     assert "reason: wrong person: " in text and " is the brother" in text  # the name masked
-    hist = steward.history(out, gid)
+    hist = history.history(out, gid)
     assert len(hist["runs"]) == 2 and hist["runs"][-1]["removed"] == [members[0]]
 
 

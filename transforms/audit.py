@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,10 @@ import numpy as np
 import pandas as pd
 
 from crm_golden.schema import IDENTITY_FIELDS
+from transforms.audit_text import fmt_pct, fmt_ratio, fmt_seconds
+from transforms.audit_values import as_frame, json_safe, lookup, round_rate
 from transforms.mask import mask_email, mask_free_text, mask_name, mask_phone, mask_value
+from transforms.merge_examples import merge_examples
 
 AUDIT_FORMAT = "crm-golden-audit/1"
 
@@ -41,63 +44,13 @@ TOP_REASONS_PER_FIELD = 3
 MAX_REASONS = 60
 LARGEST_PROFILES = 10
 
-# --------------------------------------------------------------------------- JSON helpers
-
-
-def _clean(value: Any) -> Any:
-    """Recursively turn numpy/pandas scalars, NaN and dates into plain JSON values."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | np.ndarray | pd.Series):
-        return [_clean(v) for v in (list(value) if not isinstance(value, set) else sorted(value))]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(value, datetime | pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return value if isinstance(value, str) else str(value)
-
-
-def _r(value: Any, digits: int = 4) -> float | None:
-    """Round a rate for the JSON (the page shows it with fewer digits)."""
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else round(f, digits)
-
-
-def _get(obj: Any, path: str, default: Any = None) -> Any:
-    """``a.b.c`` attribute-or-key lookup that tolerates missing config pieces."""
-    cur = obj
-    for part in path.split("."):
-        if cur is None:
-            return default
-        cur = cur.get(part) if isinstance(cur, Mapping) else getattr(cur, part, None)
-    return default if cur is None else cur
-
-
-def _frame(obj: Any) -> pd.DataFrame:
-    return obj if isinstance(obj, pd.DataFrame) else pd.DataFrame()
-
-
 # --------------------------------------------------------------------------- sections
 
 
 def _run_section(ctx: Any, rules: Any, files: Sequence[Mapping], previous_run: str | None,
                  version: str, finished: datetime) -> dict:
     started = getattr(ctx, "started", None)
-    stage_seconds = {k: _r(v, 3) for k, v in dict(getattr(ctx, "stage_seconds", {})).items()}
+    stage_seconds = {k: round_rate(v, 3) for k, v in dict(getattr(ctx, "stage_seconds", {})).items()}
     duration = (finished - started).total_seconds() if isinstance(started, datetime) else None
     try:
         rules_hash = rules.files_hash()
@@ -124,7 +77,7 @@ def _run_section(ctx: Any, rules: Any, files: Sequence[Mapping], previous_run: s
         "run_id": getattr(ctx, "run_id", None),
         "started": started,
         "finished": finished,
-        "duration_s": _r(duration, 3),
+        "duration_s": round_rate(duration, 3),
         "today": getattr(ctx, "today", None),
         "stage_seconds": stage_seconds,
         "files": file_rows,
@@ -135,8 +88,8 @@ def _run_section(ctx: Any, rules: Any, files: Sequence[Mapping], previous_run: s
 
 
 def _inputs_section(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
-    acc = _frame(accounting)
-    q = _frame(quarantine)
+    acc = as_frame(accounting)
+    q = as_frame(quarantine)
     by_reason: dict[str, dict[str, int]] = {}
     reason_rows = []
     if not q.empty and {"source", "reason"} <= set(q.columns):
@@ -193,7 +146,7 @@ def _parse_reasons(text: Any) -> list[tuple[str, int]]:
 
 def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
                      samples: pd.DataFrame | None, rules: Any) -> dict:
-    q = _frame(quality)
+    q = as_frame(quality)
     cells = []
     reasons: dict[tuple[str, str, str], int] = {}
     # Fields a source's rules file does not map are "not exported", not 0% complete.
@@ -216,17 +169,17 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
             "valid": row.get("valid"),
             "fixed": row.get("fixed"),
             "invalid": row.get("invalid"),
-            "completeness": _r(row.get("completeness")),
-            "validity": _r(row.get("validity")),
-            "fixed_rate": _r(fixed_rate),
-            "invalid_rate": _r(row.get("invalid_rate")),
-            "distinct_ratio": _r(row.get("distinct_ratio")),
+            "completeness": round_rate(row.get("completeness")),
+            "validity": round_rate(row.get("validity")),
+            "fixed_rate": round_rate(fixed_rate),
+            "invalid_rate": round_rate(row.get("invalid_rate")),
+            "distinct_ratio": round_rate(row.get("distinct_ratio")),
         })
         for name, n in _parse_reasons(row.get("top_invalid_reasons")):
             reasons[(str(row.get("source")), str(row.get("field")), name)] = n
     # Samples: masked values per (source, field, reason), most frequent first.
     sample_map: dict[tuple[str, str, str], list[str]] = {}
-    s = _frame(samples)
+    s = as_frame(samples)
     if not s.empty and {"source", "field", "reason", "value"} <= set(s.columns):
         s = s.dropna(subset=["value"])
         for (src, fld, rsn), grp in s.groupby(["source", "field", "reason"], sort=True):
@@ -250,7 +203,7 @@ def _quality_section(quality: pd.DataFrame, unmapped: pd.DataFrame,
             invalid_reasons.append({"source": src, "field": fld, "reason": rsn, "count": n,
                                     "samples": sample_map.get((src, fld, rsn), [])})
     # Unmapped vocabulary: counts per source/attribute (values masked if a frame has them).
-    u = _frame(unmapped)
+    u = as_frame(unmapped)
     unmapped_rows: list[dict[str, Any]] = []
     if not u.empty:
         for row in u.to_dict("records"):
@@ -289,8 +242,8 @@ def _matching_section(link_metrics: Mapping, rules: Any) -> dict:
     blocking = dict(m.get("blocking") or {})
     # the thresholds this run chose from its model's probabilities (transforms.bands)
     bands = dict(m.get("bands") or {
-        "auto_match_weight": _get(rules, "matching.bands.auto_match_weight"),
-        "review_weight": _get(rules, "matching.bands.review_weight"),
+        "auto_match_weight": lookup(rules, "matching.bands.auto_match_weight"),
+        "review_weight": lookup(rules, "matching.bands.review_weight"),
     })
     rules_stats = list(blocking.get("rules") or [])
     skipped = [{"rule": r.get("rule"), "blocks_skipped": r.get("blocks_skipped"),
@@ -319,8 +272,8 @@ def _matching_section(link_metrics: Mapping, rules: Any) -> dict:
         "comparison_notes": list(m.get("comparison_notes") or []),
         "model": {
             "prior": model.get("prior"),
-            "prior_weight": _r(model.get("prior_weight"), 3),
-            "lambda_candidates": _r(model.get("lambda_candidates"), 6),
+            "prior_weight": round_rate(model.get("prior_weight"), 3),
+            "lambda_candidates": round_rate(model.get("lambda_candidates"), 6),
             "training": dict(model.get("training") or {}),
             "parameters": list(model.get("parameters") or []),
         },
@@ -338,7 +291,7 @@ def _source_columns(golden: pd.DataFrame) -> list[str]:
 def _clusters_section(link_metrics: Mapping, golden: pd.DataFrame,
                       crosswalk: pd.DataFrame | None) -> dict:
     cl = dict((link_metrics or {}).get("clusters") or {})
-    g = _frame(golden)
+    g = as_frame(golden)
     size_dist = {str(k): int(v) for k, v in (cl.get("size_distribution") or {}).items()}
     if not size_dist and "record_count" in g.columns:
         size_dist = {str(int(k)): int(v) for k, v in
@@ -351,16 +304,16 @@ def _clusters_section(link_metrics: Mapping, golden: pd.DataFrame,
         total = int(counts.sum())
         for src, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             winners.append({"field": field, "source": src, "profiles": int(n),
-                            "share": _r(n / total) if total else None})
+                            "share": round_rate(n / total) if total else None})
     # Records per golden profile by source.
     by_source = []
-    xw = _frame(crosswalk)
+    xw = as_frame(crosswalk)
     if not xw.empty and {"source", "golden_id"} <= set(xw.columns):
         per = xw.groupby(["source", "golden_id"], observed=True).size()
         for src, grp in per.groupby(level=0, observed=True):
             by_source.append({"source": str(src), "records": int(grp.sum()),
                               "profiles": int(grp.size),
-                              "records_per_profile": _r(grp.mean(), 3),
+                              "records_per_profile": round_rate(grp.mean(), 3),
                               "profiles_with_duplicates": int((grp > 1).sum())})
     elif "sources" in g.columns:
         exploded = g[["sources"]].explode("sources").dropna()
@@ -393,7 +346,7 @@ def _clusters_section(link_metrics: Mapping, golden: pd.DataFrame,
         "clusters": cl.get("clusters", profiles),
         "golden_profiles": profiles,
         "records": records,
-        "records_per_profile": _r(per_profile, 3),
+        "records_per_profile": round_rate(per_profile, 3),
         "size_distribution": size_dist,
         "largest_clusters": list(cl.get("largest_clusters") or []),
         "largest_profiles": largest,
@@ -448,19 +401,19 @@ _AGE_COLUMNS = ("queued_since", "created", "created_at", "first_seen", "queued_a
 
 
 def _review_summary(review: pd.DataFrame, today: Any) -> dict:
-    r = _frame(review)
+    r = as_frame(review)
     out: dict[str, Any] = {"pairs": int(len(r)), "age_days": None}
     if "match_weight" in r.columns and len(r):
         w = r["match_weight"].astype(float)
-        out["weight_min"] = _r(w.min(), 2)
-        out["weight_max"] = _r(w.max(), 2)
+        out["weight_min"] = round_rate(w.min(), 2)
+        out["weight_max"] = round_rate(w.max(), 2)
     col = next((c for c in _AGE_COLUMNS if c in r.columns), None)
     if col and len(r) and today is not None:
         when = pd.to_datetime(r[col], errors="coerce", utc=True).dt.tz_localize(None)
         age = (pd.Timestamp(today) - when.dt.normalize()).dt.days.dropna()
         if len(age):
             out["age_days"] = {
-                "oldest": int(age.max()), "median": _r(age.median(), 1),
+                "oldest": int(age.max()), "median": round_rate(age.median(), 1),
                 "under_7": int((age < 7).sum()), "7_to_30": int(((age >= 7) & (age <= 30)).sum()),
                 "over_30": int((age > 30).sum()),
             }
@@ -476,7 +429,7 @@ def _changes_section(churn: Mapping, decisions: Mapping, review: pd.DataFrame, t
         current = {**current, "changes": {"review": rev}}
 
         def metric(audit: dict, path: str) -> Any:
-            return _get(audit, path)
+            return lookup(audit, path)
         for label, path in [
             ("rows read", "inputs.totals.rows_read"),
             ("clean records", "inputs.totals.clean"),
@@ -489,7 +442,7 @@ def _changes_section(churn: Mapping, decisions: Mapping, review: pd.DataFrame, t
             cur, prev = metric(current, path), metric(previous, path)
             if isinstance(cur, int | float) and isinstance(prev, int | float):
                 deltas.append({"metric": label, "previous": prev, "current": cur,
-                               "delta": _r(cur - prev, 4)})
+                               "delta": round_rate(cur - prev, 4)})
     takeaway = (f"Golden ids: {churn.get('created', 0):,} created, {churn.get('kept', 0):,} kept, "
                 f"{churn.get('merged', 0):,} merged, {churn.get('split', 0):,} split, "
                 f"{churn.get('retired', 0):,} retired; {int(decisions.get('applied', 0)):,} "
@@ -503,125 +456,10 @@ def _changes_section(churn: Mapping, decisions: Mapping, review: pd.DataFrame, t
             "review": rev, "vs_previous": deltas}
 
 
-# --------------------------------------------------------------------------- merge examples
-
-# What a steward reads for each comparison: display columns, not match keys.
-EXAMPLE_COLUMNS: dict[str, list[str]] = {
-    "given_name": ["name_given"], "family_name": ["name_family"], "middle_name": ["name_middle"],
-    "email": ["email_norm"], "phone": ["phone_e164", "phone_2_e164"],
-    "date_of_birth": ["date_of_birth_norm"],
-    "address": ["street_norm", "postal_code_norm", "city_norm"],
-    "tax_id": ["tax_id_norm"], "company": ["company_norm"],
-}
-EXAMPLES_PER_BAND = {"auto_match": 3, "review": 2}
-
-
-def _example_value(record: Mapping[str, Any], columns: Sequence[str]) -> str | None:
-    """The record's masked display value(s) for one comparison."""
-    parts = []
-    for col in columns:
-        v = record.get(col)
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-            continue
-        if isinstance(v, datetime | date | pd.Timestamp):
-            v = v.strftime("%Y-%m-%d")
-        masked = mask_value(col, v)
-        if masked:
-            parts.append(masked)
-    return " · ".join(parts) if parts else None
-
-
-def _verdict(level: int, weight: float, level_name: str | None) -> str:
-    """What a steward reads: the sign of the weight, not the level's rank."""
-    if level < 0:
-        return "no value"
-    if level_name == "else" or weight < 0:
-        return "disagrees"
-    return "agrees" if weight > 0 else "neutral"
-
-
-def _pick_examples(links: pd.DataFrame) -> list[int]:
-    """Row positions: the strongest, median and weakest auto-matches, the strongest and
-    weakest review pairs (deterministic: ties broken by record ids)."""
-    picked: list[int] = []
-    for band, n in EXAMPLES_PER_BAND.items():
-        sub = links[links["band"].astype(str) == band]
-        if sub.empty:
-            continue
-        sub = sub.sort_values(["match_weight", "left_record_id", "right_record_id"],
-                              ascending=[False, True, True], kind="mergesort")
-        spots = [0, len(sub) // 2, len(sub) - 1] if n == 3 else [0, len(sub) - 1]
-        for i in dict.fromkeys(spots[:n]):
-            picked.append(int(links.index.get_loc(sub.index[i])))
-    return picked
-
-
-def example_record_ids(links: pd.DataFrame) -> list[int]:
-    """Record ids of the pairs :func:`merge_examples` explains (to read only those rows)."""
-    if links.empty or "band" not in links.columns:
-        return []
-    links = links.reset_index(drop=True)
-    picked = links.iloc[_pick_examples(links)]
-    return sorted(set(picked["left_record_id"].astype(int)) |
-                  set(picked["right_record_id"].astype(int)))
-
-
-def merge_examples(links: pd.DataFrame | None, clean: pd.DataFrame | None,
-                   parameters: Sequence[Mapping[str, Any]], rules: Any) -> list[dict]:
-    """A few scored pairs explained side by side, masked: per comparison, both records'
-    values, the level reached, its weight, and whether it agreed.
-
-    ``links`` has ``lvl_<comparison>`` and ``w_<comparison>`` columns (``links.parquet``);
-    level names come from the model's ``parameters`` (levels in order, ``else`` last).
-    """
-    if links is None or clean is None or links.empty or "band" not in links.columns:
-        return []
-    comps = [c[len("lvl_"):] for c in links.columns if c.startswith("lvl_")]
-    names: dict[str, list[str]] = {}
-    for prm in parameters:
-        names.setdefault(str(prm.get("comparison")), []).append(str(prm.get("level")))
-    configured = {c.name: list(c.columns) for c in _get(rules, "matching.comparisons", [])}
-    records = clean.set_index("record_id", drop=False)
-    links = links.reset_index(drop=True)
-    out = []
-    for pos in _pick_examples(links):
-        pair = links.iloc[pos]
-        left = records.loc[int(pair["left_record_id"])].to_dict()
-        right = records.loc[int(pair["right_record_id"])].to_dict()
-        rows = []
-        for comp in comps:
-            level = int(pair[f"lvl_{comp}"])
-            weight = float(pair.get(f"w_{comp}", 0.0))
-            level_names = names.get(comp, [])
-            level_name = level_names[level] if 0 <= level < len(level_names) else None
-            cols = EXAMPLE_COLUMNS.get(comp) or configured.get(comp, [])[:1]
-            rows.append({"comparison": comp, "left": _example_value(left, cols),
-                         "right": _example_value(right, cols),
-                         "level": "no value" if level < 0 else (level_name or str(level)),
-                         "weight": _r(weight, 2),
-                         "verdict": _verdict(level, weight, level_name)})
-        agreed = [r for r in rows if r["verdict"] == "agrees"]
-        agreed.sort(key=lambda r: -(r["weight"] or 0))
-        band = str(pair["band"])
-        out.append({
-            "band": band,
-            "match_weight": _r(pair["match_weight"], 2),
-            "match_probability": _r(pair["match_probability"], 4),
-            "left_source": str(left.get("source")), "right_source": str(right.get("source")),
-            "comparisons": rows,
-            "takeaway": (f"{'Merged' if band == 'auto_match' else 'Sent to review'} at weight "
-                         f"{_r(pair['match_weight'], 1)}: "
-                         + (", ".join(f"{r['comparison']} {r['level']} ({r['weight']:+.1f})"
-                                      for r in agreed) or "no comparison agreed")
-                         + "."),
-        })
-    return out
-
-
 # --------------------------------------------------------------------------- privacy
 
 
-def _privacy_section(privacy: Mapping | None) -> dict:
+def privacy_section(privacy: Mapping | None) -> dict:
     """Erasures (counts and reason codes), suppressed rows per source, retention.
 
     ``privacy`` (from ``flows.privacy``): ``suppressed`` {source: {why: rows}},
@@ -708,22 +546,22 @@ def erased_audit(audit: Mapping, *, removed: Mapping[str, Mapping[str, int]],
                          "largest_clusters": list(prev.get("largest_clusters") or [])}
         out["clusters"] = _clusters_section({"clusters": link_clusters}, golden, crosswalk)
     if privacy is not None:
-        out["privacy"] = _privacy_section(privacy)
-    return _clean(out)
+        out["privacy"] = privacy_section(privacy)
+    return json_safe(out)
 
 
 # --------------------------------------------------------------------------- warnings
 
 
 def _invalid_limit(rules: Any, field: str) -> float:
-    thresholds = _get(rules, "validation.thresholds")
+    thresholds = lookup(rules, "validation.thresholds")
     if thresholds is not None and hasattr(thresholds, "invalid_rate_for"):
         try:
             return float(thresholds.invalid_rate_for(field))
         except Exception:  # noqa: BLE001
             pass
-    per_field = _get(thresholds, "invalid_rate_per_field", {}) or {}
-    return float(per_field.get(field, _get(thresholds, "invalid_rate_warning",
+    per_field = lookup(thresholds, "invalid_rate_per_field", {}) or {}
+    return float(per_field.get(field, lookup(thresholds, "invalid_rate_warning",
                                             DEFAULT_INVALID_RATE)))
 
 
@@ -739,7 +577,7 @@ def _warnings(audit: dict, previous: dict | None, rules: Any) -> list[dict]:
         if not s["balanced"]:
             warn("accounting_failed", f"Source {s['source']}: rows in ≠ clean + quarantined + "
                  "suppressed.", "error", source=s["source"])
-    prev_sources = {s["source"]: s for s in _get(previous, "inputs.sources", []) or []}
+    prev_sources = {s["source"]: s for s in lookup(previous, "inputs.sources", []) or []}
     for s in audit["inputs"]["sources"]:
         p = prev_sources.get(s["source"])
         if p and p.get("rows_read") and s["rows_read"] < ROWS_DROP_WARNING * p["rows_read"]:
@@ -751,9 +589,9 @@ def _warnings(audit: dict, previous: dict | None, rules: Any) -> list[dict]:
             warn("source_missing", f"Source {p} was in the previous run but not in this one.",
                  source=p)
 
-    completeness_min = float(_get(rules, "validation.thresholds.completeness_warning", 0.0))
+    completeness_min = float(lookup(rules, "validation.thresholds.completeness_warning", 0.0))
     prev_cells = {(c["source"], c["field"]): c
-                  for c in _get(previous, "quality.fields", []) or []}
+                  for c in lookup(previous, "quality.fields", []) or []}
     for c in audit["quality"]["fields"]:
         rate, limit = c["invalid_rate"], _invalid_limit(rules, c["field"])
         where = f"{c['field']} in {c['source']}"
@@ -772,7 +610,7 @@ def _warnings(audit: dict, previous: dict | None, rules: Any) -> list[dict]:
                  f"{fmt_pct(rate)} since the previous run.", source=c["source"],
                  field=c["field"], value=rate, previous=prev_rate)
 
-    max_size = int(_get(rules, "matching.cluster.max_cluster_size", DEFAULT_MAX_CLUSTER_SIZE))
+    max_size = int(lookup(rules, "matching.cluster.max_cluster_size", DEFAULT_MAX_CLUSTER_SIZE))
     clusters = audit["clusters"]
     big = [int(k) for k, v in clusters["size_distribution"].items() if int(k) > max_size and v]
     if big:
@@ -862,7 +700,7 @@ def build_audit(*, ctx: Any, rules: Any, files: Sequence[Mapping], accounting: p
     (source, golden_id), when given, adds records per golden profile by source. ``links``
     (scored pairs with ``lvl_``/``w_`` columns) and ``clean`` add masked merge examples.
     Quarantine ``raw`` values and source record ids are never read. ``privacy`` feeds the
-    privacy section (see :func:`_privacy_section`).
+    privacy section (see :func:`privacy_section`).
     """
     finished = datetime.now(UTC)
     previous = _read_previous(ctx, previous_run)
@@ -877,7 +715,7 @@ def build_audit(*, ctx: Any, rules: Any, files: Sequence[Mapping], accounting: p
     audit["clusters"] = _clusters_section(link_metrics, golden, crosswalk)
     audit["changes"] = _changes_section(churn, decisions, review, getattr(ctx, "today", None),
                                         audit, previous, previous_run)
-    audit["privacy"] = _privacy_section(privacy)
+    audit["privacy"] = privacy_section(privacy)
     warnings = _warnings(audit, previous, rules)
     n_warn = sum(1 for w in warnings if w["severity"] in ("warning", "error"))
     n_info = len(warnings) - n_warn
@@ -888,75 +726,11 @@ def build_audit(*, ctx: Any, rules: Any, files: Sequence[Mapping], accounting: p
                          "items": warnings,
                          "thresholds": {
                              "invalid_rate_warning": _invalid_limit(rules, "*"),
-                             "completeness_warning": float(_get(
+                             "completeness_warning": float(lookup(
                                  rules, "validation.thresholds.completeness_warning", 0.0)),
-                             "max_cluster_size": int(_get(
+                             "max_cluster_size": int(lookup(
                                  rules, "matching.cluster.max_cluster_size",
                                  DEFAULT_MAX_CLUSTER_SIZE)),
                              "invalid_rate_doubled_min": RATE_DOUBLED_MIN,
                          }}
-    return _clean(audit)
-
-
-# --------------------------------------------------------------------------- formatting
-# Shared with transforms.report_html so takeaways and tables write numbers the same way.
-
-
-def fmt_seconds(s: float | None) -> str:
-    if s is None:
-        return "n/a"
-    return f"{s:,.3f} s" if s < 60 else f"{s / 60:,.1f} min ({s:,.0f} s)"
-
-
-def fmt_pct(v: Any, digits: int = 1) -> str:
-    if v is None:
-        return "–"
-    return f"{float(v) * 100:.{digits}f}%"
-
-
-def fmt_ratio(v: Any) -> str:
-    if v is None:
-        return "–"
-    return f"{float(v):.6f}"
-
-
-# --------------------------------------------------------------------------- markdown
-
-
-def headline_markdown(audit: dict, run_dir: Any) -> str:
-    """Short markdown for the Prefect artifact: headline numbers and where the report is."""
-    run, inp, cl, ch = audit["run"], audit["inputs"], audit["clusters"], audit["changes"]
-    t = inp["totals"]
-    churn = ch["churn"]
-    bands = audit["matching"]["pairs_per_band"]
-    lines = [
-        f"### crm-golden run `{run.get('run_id')}`",
-        "",
-        "| metric | value |",
-        "|---|---:|",
-        f"| rows read | {t['rows_read']:,} |",
-        f"| clean / quarantined / suppressed | {t['clean']:,} / {t['quarantined']:,} / "
-        f"{t['suppressed']:,} |",
-        f"| accounting invariant | {'passed' if inp['invariant_passed'] else 'FAILED'} |",
-        f"| golden profiles | {cl.get('golden_profiles', 0):,} |",
-        f"| auto-matched / review pairs | {bands.get('auto_match', 0):,} / "
-        f"{bands.get('review', 0):,} |",
-        f"| ids created / kept / merged / split / retired | {churn.get('created', 0):,} / "
-        f"{churn.get('kept', 0):,} / {churn.get('merged', 0):,} / {churn.get('split', 0):,} / "
-        f"{churn.get('retired', 0):,} |",
-        f"| review queue | {ch['review']['pairs']:,} |",
-        f"| duration | {fmt_seconds(run.get('duration_s'))} |",
-        "",
-    ]
-    items = audit["warnings"]["items"]
-    if items:
-        lines.append(f"**{audit['warnings']['count']} warnings, {audit['warnings']['notes']} "
-                     "notes:**")
-        lines += [f"- {i['severity']}: {i['message']}" for i in items[:5]]
-        if len(items) > 5:
-            lines.append(f"- … and {len(items) - 5} more in the report")
-    else:
-        lines.append("No warnings.")
-    report = Path(str(run_dir)) / "audit_report.html"
-    lines += ["", f"Report: `{report}` · metrics: `{Path(str(run_dir)) / 'audit.json'}`"]
-    return "\n".join(lines) + "\n"
+    return json_safe(audit)

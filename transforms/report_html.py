@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from transforms.audit import fmt_pct, fmt_ratio
+from transforms.audit_text import fmt_pct, fmt_ratio
 from transforms.report_charts import chart_accounting, chart_histogram, chart_sizes, chart_stages
 
 TEMPLATE = "audit_report.html.j2"
