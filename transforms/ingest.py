@@ -331,10 +331,6 @@ def read_csv_export(cfg: SourceConfig) -> RawTable:
     return table
 
 
-class _NotPlain(Exception):
-    """The Arrow reader met a row it would read differently than ``csv``: use ``csv``."""
-
-
 def _arrow_csv(table: RawTable, text: str, delimiter: str, quotechar: str) -> bool:
     """Read a plain export with pyarrow's CSV reader into ``table.frame``; False (nothing
     set) when the export is not plain, and the line-by-line reader must account for it.
@@ -363,7 +359,7 @@ def _arrow_csv(table: RawTable, text: str, delimiter: str, quotechar: str) -> bo
     names = [f"c{i}" for i in range(len(header))]
 
     def refuse(row: object) -> str:
-        raise _NotPlain
+        return "error"  # a row of another width: not plain; Arrow raises ArrowInvalid
 
     try:
         arrow = pacsv.read_csv(
@@ -378,7 +374,7 @@ def _arrow_csv(table: RawTable, text: str, delimiter: str, quotechar: str) -> bo
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
-    except (_NotPlain, pa.ArrowInvalid):
+    except pa.ArrowInvalid:
         return False
     arrow = arrow.slice(1)  # the header line, read as a row
     if arrow.num_rows != len(body):
