@@ -605,6 +605,7 @@ def format_outcome(outcome: Outcome) -> str:
         for d in outcome.decisions:
             lines.append(f"  decision {d['decision_id']} ({kind_text(d)}) recorded"
                          + _forced_text(outcome, d))
+            lines += _conflict_lines(outcome.conflicts.get(str(d["decision_id"])) or {})
         for did in outcome.already:
             lines.append(f"  decision {did} was recorded before (not recorded again)")
         for did in outcome.pending_applied:
@@ -638,6 +639,18 @@ def _forced_text(outcome: Outcome, d: dict[str, Any]) -> str:
     return f", forced over a hard conflict: {', '.join(found['hard'])}"
 
 
+def _conflict_lines(found: dict[str, Any]) -> list[str]:
+    """What a decision joins despite: hard, waived and soft conflicts as comparison names
+    and record-pair counts (no values), so a merge over differing data is never silent."""
+    lines = []
+    for which, label in (("hard", "hard conflicts"), ("waived", "conflicts waived (another "
+                         "comparison vouches)"), ("soft", "values that differ")):
+        if found.get(which):
+            counts = ", ".join(f"{name} {n}" for name, n in found[which].items())
+            lines.append(f"    {label}, record pairs of {found['pairs']}: {counts}")
+    return lines
+
+
 def format_dry_run(outcome: Outcome) -> str:
     """What a verb would change, and what its decisions contradict; nothing was written."""
     lines = [f"dry run: nothing recorded or published; latest stays {outcome.previous_run}"]
@@ -648,11 +661,7 @@ def format_dry_run(outcome: Outcome) -> str:
         refused = bool(found.get("hard")) and not d.get("forced")
         lines.append(f"  would record decision {d['decision_id']} ({kind_text(d)})"
                      + (": REFUSED without --force" if refused else _forced_text(outcome, d)))
-        for which, label in (("hard", "hard conflicts"), ("waived", "conflicts waived (another "
-                             "comparison vouches)"), ("soft", "values that differ")):
-            if found.get(which):
-                counts = ", ".join(f"{name} {n}" for name, n in found[which].items())
-                lines.append(f"    {label}, record pairs of {found['pairs']}: {counts}")
+        lines += _conflict_lines(found)
     for did in outcome.pending_applied:
         lines.append(f"  decision {did} (left unpublished by an interrupted verb) would be "
                      "applied")

@@ -104,7 +104,11 @@ def test_a_merge_against_a_hard_conflict_refuses_dry_runs_and_is_forced(out: Pat
     assert snapshot(out) == before  # byte-identical: no ledger line, run or state
 
     assert cli_main([*merge, "--force"]) == 0
-    assert "forced over a hard conflict: valid_tax_ids_differ" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "forced over a hard conflict: valid_tax_ids_differ" in text
+    # the published merge says what it joined despite, as the dry run did (no values)
+    assert "hard conflicts" in text and "values that differ" in text and "given_name" in text
+    assert not any(v in text for v in values)
     (d,) = read_ledger(out / "state")
     assert d["kind"] == "merge" and d["forced"] is True
     assert "valid_tax_ids_differ" in d["forced_over"]
