@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -79,6 +81,21 @@ def test_train_score_bands_and_json_round_trip() -> None:
     assert again == model
     s2 = score_pairs(comp, again, left, right)
     assert np.array_equal(s2["match_weight"], scored["match_weight"])
+
+
+def test_no_candidate_pairs_train_a_model_from_random_pairs_alone() -> None:
+    """A tiny export (one source, 20 people) may have no candidate pair: nothing to learn
+    m from, but the run must still publish singletons, not fail."""
+    rec = _records(20)
+    none = np.zeros(0, dtype=np.int64)
+    comp = compare_pairs(rec, none, none, COMPS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no 0/0 on the way
+        model = train_model(rec, comp, COMPS, ModelSettings(u_random_pairs=1000), 190)
+    assert all(np.isfinite(c.weights()).all() for c in model.comparisons)
+    m, _, lam, iterations, converged = run_em(np.zeros((0, 2), np.int8), [3, 3],
+                                              [np.full(3, 1 / 3)] * 2, ModelSettings())
+    assert (iterations, converged, lam) == (0, True, 0.1) and len(m) == 2
 
 
 def test_model_rejects_other_comparisons() -> None:

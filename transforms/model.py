@@ -198,6 +198,8 @@ def run_em(
     u = [np.clip(np.asarray(x, dtype=float), settings.u_floor, 1.0) for x in u_init]
     lam = lambda_init
     converged = False
+    if not counts.size:  # no pairs: nothing to learn, the starting values stand
+        return m, u, lam, 0, True
     it = 0
     for it in range(1, settings.em_max_iterations + 1):  # noqa: B007 - reported after loop
         logm = np.zeros(pats.size)
@@ -289,7 +291,8 @@ def train_model(
     # matches an EM estimate of m rests on: the expected matches among the candidates
     # where the comparison has a value
     matches = prior * max(total_comparisons, 1)
-    seen = (candidates.levels >= 0).mean(axis=0) if candidates.levels.size else np.zeros(0)
+    seen = ((candidates.levels >= 0).mean(axis=0) if candidates.levels.size
+            else np.zeros(len(n_levels)))
     support = [float(matches * seen[i]) if m_sources[i] == "em"
                else float(m_sources[i].split(":")[1]) for i in range(len(n_levels))]
     params = [
