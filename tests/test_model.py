@@ -11,7 +11,14 @@ import pytest
 from crm_golden.config.matching import Bands, Comparison, Level, ModelSettings
 from transforms.bands import assign_bands, choose_bands
 from transforms.compare import compare_pairs
-from transforms.model import FSModel, _joint_codes, run_em, score_pairs, train_model
+from transforms.model import (
+    FSModel,
+    _joint_codes,
+    _posterior_m,
+    run_em,
+    score_pairs,
+    train_model,
+)
 
 
 def test_em_recovers_mixture() -> None:
@@ -247,3 +254,13 @@ def test_joint_codes_are_the_multiindex_codes_in_order_of_first_appearance() -> 
                           "b": rng.choice(["p", "q", "\0"], 500)}).astype("string")
     expected = pd.factorize(pd.MultiIndex.from_frame(frame))[0]
     assert np.array_equal(_joint_codes(frame), expected)
+
+
+def test_a_handful_of_near_certain_pairs_does_not_set_m_alone() -> None:
+    base = np.array([0.80, 0.15, 0.05])  # EM: 15% of matches at the typo level
+    few, c = _posterior_m(np.array([3.0, 0.0, 0.0]), base)
+    assert c >= 3 and few[1] > 0.05  # three agreeing pairs move EM, do not erase its levels
+    many, c = _posterior_m(np.array([3000.0, 0.0, 0.0]), base)
+    assert many[1] < 0.01  # thousands of pairs that contradict EM outweigh it
+    agree, c = _posterior_m(np.array([800.0, 150.0, 50.0]), base)
+    assert c > 1000 and np.allclose(agree, base, atol=0.01)  # agreement confirms EM

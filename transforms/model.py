@@ -532,6 +532,19 @@ def _dirichlet_concentration(counts: np.ndarray, base: np.ndarray) -> float:
     return float(grid[int(np.argmax(loglik))])
 
 
+def _posterior_m(counts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, float]:
+    """The posterior mean of m's level shares: EM's ``base`` as a Dirichlet prior whose
+    concentration is fitted to ``counts``, and never weaker than one pseudo-pair per level.
+
+    Why the floor: a few pairs that all fall on one level are most likely under a
+    concentration near zero, so without it three near-certain pairs would set m alone
+    (every other level at the floor); one pseudo-pair per level is the weakest prior that
+    still lets EM speak where the sample is tiny, and is nothing beside hundreds of pairs.
+    """
+    c = max(_dirichlet_concentration(counts, base), float(counts.size))
+    return (counts + c * base) / (counts.sum() + c), c
+
+
 def _blend_near_certain(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
                         levels: np.ndarray, n_levels: list[int], m: list[np.ndarray],
                         comparisons: list[Comparison], settings: ModelSettings,
@@ -574,8 +587,7 @@ def _blend_near_certain(records: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarr
         counts = np.bincount(got, minlength=n_levels[i]).astype(float)[free]
         em_share = float(m[i][free].sum())
         base = m[i][free] / em_share
-        c = _dirichlet_concentration(counts, base)
-        post = (counts + c * base) / (counts.sum() + c)
+        post, c = _posterior_m(counts, base)
         post = np.clip(post, settings.m_floor, 1.0)
         post /= post.sum()
         m[i] = m[i].copy()
