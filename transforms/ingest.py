@@ -516,18 +516,25 @@ def read_export(cfg: SourceConfig) -> RawTable:
 # --------------------------------------------------------------------------- canonical
 
 
-def _check_columns(cfg: SourceConfig, header: list[str]) -> None:
+def missing_columns(cfg: SourceConfig, header: list[str]) -> list[str]:
+    """Each mapped column the export lacks, named by the rules key that maps it (the run
+    refuses on them; ``crm-golden validate`` lists them)."""
     present = set(header)
-    problems = []
+    out = []
     for fld, mapped in cfg.columns.items():
         for col in [mapped] if isinstance(mapped, str) else mapped:
             if col not in present:
-                problems.append(f"columns.{fld}: column '{col}' not in the export")
+                out.append(f"columns.{fld}: column '{col}' not in the export")
     for name, spec in cfg.attributes.items():
         if spec.column not in present:
-            problems.append(f"attributes.{name}: column '{spec.column}' not in the export")
+            out.append(f"attributes.{name}: column '{spec.column}' not in the export")
     if cfg.id_column and cfg.id_column not in present:
-        problems.append(f"id_column: column '{cfg.id_column}' not in the export")
+        out.append(f"id_column: column '{cfg.id_column}' not in the export")
+    return out
+
+
+def _check_columns(cfg: SourceConfig, header: list[str]) -> None:
+    problems = missing_columns(cfg, header)
     if problems:
         head = f"source '{cfg.name}' ({Path(cfg.path).name}, columns: {', '.join(header)})"
         raise ConfigError("\n".join(f"{head}: {p}" for p in problems))

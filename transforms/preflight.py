@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from openpyxl import load_workbook
 
 from crm_golden.config.sources import SourceConfig
-from transforms.ingest import detect_delimiter, detect_encoding
+from transforms.ingest import detect_delimiter, detect_encoding, missing_columns
 
 PEEK_BYTES = 256 * 1024
 PEEK_JSON_LINES = 200
@@ -142,22 +142,6 @@ def _peek_parquet(cfg: SourceConfig, peek: Peek) -> None:
 
 PEEKERS = {"csv": _peek_csv, "jsonl": _peek_jsonl, "xlsx": _peek_xlsx,
            "parquet": _peek_parquet}
-
-
-def missing_columns(cfg: SourceConfig, header: list[str]) -> list[str]:
-    """Each mapped column the export lacks, named by the rules key that maps it."""
-    present = set(header)
-    out = []
-    for fld, mapped in cfg.columns.items():
-        for col in [mapped] if isinstance(mapped, str) else mapped:
-            if col not in present:
-                out.append(f"columns.{fld}: column '{col}' not in the export")
-    for name, spec in cfg.attributes.items():
-        if spec.column not in present:
-            out.append(f"attributes.{name}: column '{spec.column}' not in the export")
-    if cfg.id_column and cfg.id_column not in present:
-        out.append(f"id_column: column '{cfg.id_column}' not in the export")
-    return out
 
 
 def peek_export(cfg: SourceConfig) -> Peek:
